@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// A small HTTP/1.1 server (Boost.Beast on Asio, kept out of this header) for the daemons' admin
+// endpoints and as the base of the control plane's API. Requests are parsed with limits on the
+// header block (431) and the body (413); a handler maps a Request to a Response on one of the
+// server's threads. Errors are application/problem+json (RFC 9457).
+namespace mgw::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;  // names lower-case
+
+struct Request {
+  std::string method;  // "GET", ...
+  std::string target;  // as sent: path and query
+  std::string path;    // percent-decoding is the handler's business
+  std::string query;   // without '?'
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+
+  std::optional<std::string_view> Header(std::string_view lower_name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  Headers headers;
+  std::string body;
+
+  static Response Text(int status, std::string body);
+  static Response Json(int status, std::string body);
+  // RFC 9457 problem details; `type` is a stable URI-reference such as "/problems/not-found".
+  static Response Problem(int status, std::string_view type, std::string_view title,
+                          std::string_view detail = {});
+};
+
+using Handler = std::function<Response(const Request&)>;
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  uint16_t port = 0;  // 0: any free port; see Server::port()
+  int threads = 1;
+  size_t max_body_bytes = 1 << 20;
+  size_t max_header_bytes = 16 << 10;
+  std::string server_name = "mgw";
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();  // stops
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving. Throws std::runtime_error naming the address when it cannot bind.
+  void Start();
+  // Closes the listener and every connection, and joins the threads. Idempotent.
+  void Stop();
+  uint16_t port() const;
+
+  struct Impl;  // http_server.cc
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+std::string_view ReasonPhrase(int status);
+
+}  // namespace mgw::http

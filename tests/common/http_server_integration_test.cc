@@ -1,0 +1,144 @@
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "mgw/common/admin_endpoints.h"
+#include "mgw/common/http_server.h"
+
+namespace mgw::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+// A real HTTP peer: Beast's client over a real TCP connection to the server on loopback.
+bhttp::response<bhttp::string_body> Fetch(uint16_t port, bhttp::verb verb,
+                                          const std::string& target, const std::string& body = {},
+                                          std::size_t extra_header_bytes = 0) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  bhttp::request<bhttp::string_body> request(verb, target, 11);
+  request.set(bhttp::field::host, "127.0.0.1");
+  if (extra_header_bytes > 0) request.set("x-filler", std::string(extra_header_bytes, 'a'));
+  request.body() = body;
+  request.prepare_payload();
+  bhttp::write(stream, request);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> response;
+  bhttp::read(stream, buffer, response);
+  beast::error_code ec;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  return response;
+}
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    registry_.AddCounter("test_requests_total", "Requests seen.").Get().Inc(5);
+    admin_ = std::make_unique<AdminEndpoints>(registry_, [this] { return ready_; });
+    ServerOptions options;
+    options.max_body_bytes = 1024;
+    options.max_header_bytes = 2048;
+    server_ = std::make_unique<Server>(options, [this](const Request& request) {
+      if (auto response = admin_->Handle(request)) return *response;
+      if (request.path == "/echo") return Response::Text(200, request.body);
+      if (request.path == "/throw") throw std::runtime_error("boom");
+      return Response::Problem(404, "/problems/not-found", "Not found");
+    });
+    server_->Start();
+    port_ = server_->port();
+  }
+
+  metrics::Registry registry_;
+  ReadyState ready_{false, "database not open"};
+  std::unique_ptr<AdminEndpoints> admin_;
+  std::unique_ptr<Server> server_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(HttpServerTest, HealthzIsAlways200) {
+  auto response = Fetch(port_, bhttp::verb::get, "/healthz");
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response.body(), R"({"status":"ok"})");
+}
+
+TEST_F(HttpServerTest, ReadyzFollowsReadiness) {
+  auto response = Fetch(port_, bhttp::verb::get, "/readyz");
+  EXPECT_EQ(response.result_int(), 503);
+  EXPECT_EQ(response[bhttp::field::content_type], "application/problem+json");
+  EXPECT_NE(response.body().find("database not open"), std::string::npos);
+  ready_ = {true, ""};
+  EXPECT_EQ(Fetch(port_, bhttp::verb::get, "/readyz").result_int(), 200);
+}
+
+TEST_F(HttpServerTest, MetricsUseTheTextFormat) {
+  auto response = Fetch(port_, bhttp::verb::get, "/metrics");
+  EXPECT_EQ(response.result_int(), 200);
+  EXPECT_EQ(response[bhttp::field::content_type], metrics::kContentType);
+  EXPECT_NE(response.body().find("test_requests_total 5\n"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, WrongMethodIs405WithAllow) {
+  auto response = Fetch(port_, bhttp::verb::post, "/healthz");
+  EXPECT_EQ(response.result_int(), 405);
+  EXPECT_EQ(response[bhttp::field::allow], "GET, HEAD");
+}
+
+TEST_F(HttpServerTest, OversizedBodyIs413) {
+  auto response = Fetch(port_, bhttp::verb::post, "/echo", std::string(4096, 'x'));
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_EQ(response[bhttp::field::content_type], "application/problem+json");
+  EXPECT_EQ(Fetch(port_, bhttp::verb::post, "/echo", "small").body(), "small");
+}
+
+TEST_F(HttpServerTest, OversizedHeadersAre431) {
+  auto response = Fetch(port_, bhttp::verb::get, "/healthz", {}, 4096);
+  EXPECT_EQ(response.result_int(), 431);
+}
+
+TEST_F(HttpServerTest, HandlerExceptionIs500Problem) {
+  auto response = Fetch(port_, bhttp::verb::get, "/throw");
+  EXPECT_EQ(response.result_int(), 500);
+  EXPECT_EQ(response.body().find("boom"), std::string::npos);  // internals stay inside
+}
+
+TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnections) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+  bhttp::request<bhttp::string_body> request(bhttp::verb::get, "/healthz", 11);
+  request.keep_alive(true);
+  bhttp::write(stream, request);
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> response;
+  bhttp::read(stream, buffer, response);
+  EXPECT_TRUE(response.keep_alive());
+  server_->Stop();  // must not wait for the idle connection's 60 s timeout
+  beast::error_code ec;
+  char byte;
+  stream.socket().read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+TEST(HttpServerBindTest, BindFailureNamesTheAddress) {
+  Server first({}, [](const Request&) { return Response::Text(200, ""); });
+  first.Start();
+  ServerOptions options;
+  options.port = first.port();
+  Server second(options, [](const Request&) { return Response::Text(200, ""); });
+  try {
+    second.Start();
+    FAIL() << "second bind succeeded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("127.0.0.1:" + std::to_string(first.port())),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace mgw::http
