@@ -59,3 +59,12 @@ function(mgw_add_header_check)
     mgw_target_defaults(mgw_header_check)
   endif()
 endfunction()
+
+# mgw_add_executable(name SOURCES ... LIBS ...): a daemon or tool, built into <build>/bin.
+function(mgw_add_executable name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+  mgw_target_defaults(${name})
+  set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
+endfunction()

@@ -36,7 +36,7 @@ std::vector<KeySpec> BuildSchema() {
 
       {"admin.user", Type::kString, string(""),
        "Bootstrap administrator created on the control plane's first start (an email "
-       "address). Empty: admin@localhost. Ignored once an administrator exists."},
+       "address or a name). Empty: admin. Ignored once an administrator exists."},
       {"admin.password",
        Type::kString,
        string(""),
