@@ -1,0 +1,229 @@
+#include "mgw/storage/account_store.h"
+
+#include <fmt/format.h>
+
+#include "mgw/storage/storage_error.h"
+
+namespace mgw::storage {
+namespace {
+
+constexpr const char* kAccountColumns = "id, email, password_hash, role, created_at, updated_at";
+constexpr const char* kTokenColumns =
+    "id, account_id, token_hash, created_at, expires_at, revoked_at";
+constexpr const char* kApiKeyColumns =
+    "id, account_id, name, key_hash, scope, created_at, expires_at, revoked_at";
+
+std::optional<TimePoint> OptionalTime(const Row& row, std::size_t column) {
+  if (row.IsNull(column)) return std::nullopt;
+  return FromUnixMillis(row.GetInt64(column));
+}
+
+std::optional<std::int64_t> OptionalMillis(const std::optional<TimePoint>& time) {
+  if (!time) return std::nullopt;
+  return ToUnixMillis(*time);
+}
+
+Account AccountFromRow(const Row& row) {
+  std::optional<Role> role = ParseRole(row.GetString(3));
+  if (!role) {
+    throw StorageError(StorageErrorKind::kInternal, "unknown role " + row.GetString(3));
+  }
+  return Account{.id = row.GetInt64(0),
+                 .email = row.GetString(1),
+                 .password_hash = row.GetString(2),
+                 .role = *role,
+                 .created_at = FromUnixMillis(row.GetInt64(4)),
+                 .updated_at = FromUnixMillis(row.GetInt64(5))};
+}
+
+AccessToken TokenFromRow(const Row& row) {
+  return AccessToken{.id = row.GetInt64(0),
+                     .account_id = row.GetInt64(1),
+                     .token_hash = row.GetString(2),
+                     .created_at = FromUnixMillis(row.GetInt64(3)),
+                     .expires_at = FromUnixMillis(row.GetInt64(4)),
+                     .revoked_at = OptionalTime(row, 5)};
+}
+
+ApiKey ApiKeyFromRow(const Row& row) {
+  std::optional<ApiKeyScope> scope = ParseApiKeyScope(row.GetString(4));
+  if (!scope) {
+    throw StorageError(StorageErrorKind::kInternal, "unknown API key scope " + row.GetString(4));
+  }
+  return ApiKey{.id = row.GetInt64(0),
+                .account_id = row.GetInt64(1),
+                .name = row.GetString(2),
+                .key_hash = row.GetString(3),
+                .scope = *scope,
+                .created_at = FromUnixMillis(row.GetInt64(5)),
+                .expires_at = OptionalTime(row, 6),
+                .revoked_at = OptionalTime(row, 7)};
+}
+
+void RequireNonEmpty(std::string_view value, std::string_view what) {
+  if (value.empty()) {
+    throw StorageError(StorageErrorKind::kInvalidArgument, fmt::format("{} is empty", what));
+  }
+}
+
+}  // namespace
+
+std::string_view ToString(Role role) { return role == Role::kAdmin ? "admin" : "user"; }
+
+std::optional<Role> ParseRole(std::string_view text) {
+  if (text == "admin") return Role::kAdmin;
+  if (text == "user") return Role::kUser;
+  return std::nullopt;
+}
+
+std::string_view ToString(ApiKeyScope scope) {
+  switch (scope) {
+    case ApiKeyScope::kRead:
+      return "read";
+    case ApiKeyScope::kWrite:
+      return "write";
+    case ApiKeyScope::kAdmin:
+      return "admin";
+  }
+  return "read";
+}
+
+std::optional<ApiKeyScope> ParseApiKeyScope(std::string_view text) {
+  if (text == "read") return ApiKeyScope::kRead;
+  if (text == "write") return ApiKeyScope::kWrite;
+  if (text == "admin") return ApiKeyScope::kAdmin;
+  return std::nullopt;
+}
+
+std::string AccountStore::NormalizeEmail(std::string_view email) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  while (!email.empty() && blank(email.front())) email.remove_prefix(1);
+  while (!email.empty() && blank(email.back())) email.remove_suffix(1);
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+Account AccountStore::Create(const NewAccount& account) {
+  const std::string email = NormalizeEmail(account.email);
+  RequireNonEmpty(email, "email");
+  RequireNonEmpty(account.password_hash, "password hash");
+  const std::int64_t now = ToUnixMillis(clock_.Now());
+  std::optional<Row> row = db_.QueryOne(
+      fmt::format("INSERT INTO accounts (email, password_hash, role, created_at, updated_at) "
+                  "VALUES (?, ?, ?, ?, ?) RETURNING {}",
+                  kAccountColumns),
+      {email, account.password_hash, ToString(account.role), now, now});
+  return AccountFromRow(*row);
+}
+
+std::optional<Account> AccountStore::FindById(std::int64_t id) {
+  std::optional<Row> row =
+      db_.QueryOne(fmt::format("SELECT {} FROM accounts WHERE id = ?", kAccountColumns), {id});
+  if (!row) return std::nullopt;
+  return AccountFromRow(*row);
+}
+
+std::optional<Account> AccountStore::FindByEmail(std::string_view email) {
+  std::optional<Row> row =
+      db_.QueryOne(fmt::format("SELECT {} FROM accounts WHERE email = ?", kAccountColumns),
+                   {NormalizeEmail(email)});
+  if (!row) return std::nullopt;
+  return AccountFromRow(*row);
+}
+
+std::vector<Account> AccountStore::List(const PageRequest& page) {
+  std::vector<Account> accounts;
+  for (const Row& row : db_.Query(
+           fmt::format("SELECT {} FROM accounts WHERE id > ? ORDER BY id LIMIT ?", kAccountColumns),
+           {page.after_id, page.limit})) {
+    accounts.push_back(AccountFromRow(row));
+  }
+  return accounts;
+}
+
+void AccountStore::Delete(std::int64_t id) {
+  if (db_.Execute("DELETE FROM accounts WHERE id = ?", {id}) == 0) {
+    throw StorageError(StorageErrorKind::kNotFound, fmt::format("no account {}", id));
+  }
+}
+
+std::int64_t AccountStore::CountAdmins() {
+  return db_.QueryOne("SELECT COUNT(*) FROM accounts WHERE role = 'admin'")->GetInt64(0);
+}
+
+AccessToken AccountStore::CreateToken(const NewAccessToken& token) {
+  RequireNonEmpty(token.token_hash, "token hash");
+  std::optional<Row> row = db_.QueryOne(
+      fmt::format("INSERT INTO access_tokens (account_id, token_hash, created_at, expires_at) "
+                  "VALUES (?, ?, ?, ?) RETURNING {}",
+                  kTokenColumns),
+      {token.account_id, token.token_hash, ToUnixMillis(clock_.Now()),
+       ToUnixMillis(token.expires_at)});
+  return TokenFromRow(*row);
+}
+
+std::optional<AccessToken> AccountStore::FindTokenByHash(std::string_view token_hash) {
+  std::optional<Row> row =
+      db_.QueryOne(fmt::format("SELECT {} FROM access_tokens WHERE token_hash = ?", kTokenColumns),
+                   {token_hash});
+  if (!row) return std::nullopt;
+  return TokenFromRow(*row);
+}
+
+std::optional<AccessToken> AccountStore::FindActiveTokenByHash(std::string_view token_hash) {
+  std::optional<AccessToken> token = FindTokenByHash(token_hash);
+  if (!token || !token->IsActive(clock_.Now())) return std::nullopt;
+  return token;
+}
+
+bool AccountStore::RevokeTokenByHash(std::string_view token_hash) {
+  return db_.Execute(
+             "UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+             {ToUnixMillis(clock_.Now()), token_hash}) > 0;
+}
+
+std::int64_t AccountStore::RevokeAllTokens(std::int64_t account_id) {
+  return db_.Execute(
+      "UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+      {ToUnixMillis(clock_.Now()), account_id});
+}
+
+ApiKey AccountStore::CreateApiKey(const NewApiKey& key) {
+  RequireNonEmpty(key.key_hash, "API key hash");
+  std::optional<Row> row = db_.QueryOne(
+      fmt::format("INSERT INTO api_keys (account_id, name, key_hash, scope, created_at, "
+                  "expires_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING {}",
+                  kApiKeyColumns),
+      {key.account_id, key.name, key.key_hash, ToString(key.scope), ToUnixMillis(clock_.Now()),
+       OptionalMillis(key.expires_at)});
+  return ApiKeyFromRow(*row);
+}
+
+std::optional<ApiKey> AccountStore::FindActiveApiKeyByHash(std::string_view key_hash) {
+  std::optional<Row> row = db_.QueryOne(
+      fmt::format("SELECT {} FROM api_keys WHERE key_hash = ?", kApiKeyColumns), {key_hash});
+  if (!row) return std::nullopt;
+  ApiKey key = ApiKeyFromRow(*row);
+  if (!key.IsActive(clock_.Now())) return std::nullopt;
+  return key;
+}
+
+std::vector<ApiKey> AccountStore::ListApiKeys(std::int64_t account_id) {
+  std::vector<ApiKey> keys;
+  for (const Row& row : db_.Query(
+           fmt::format("SELECT {} FROM api_keys WHERE account_id = ? ORDER BY id", kApiKeyColumns),
+           {account_id})) {
+    keys.push_back(ApiKeyFromRow(row));
+  }
+  return keys;
+}
+
+bool AccountStore::RevokeApiKey(std::int64_t key_id) {
+  return db_.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                     {ToUnixMillis(clock_.Now()), key_id}) > 0;
+}
+
+}  // namespace mgw::storage
