@@ -1,0 +1,111 @@
+#include "mgw/dataplane/dataplane_app.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <vector>
+
+#include "mgw/common/admin_endpoints.h"
+#include "mgw/common/http_server.h"
+#include "mgw/common/metrics.h"
+#include "mgw/common/process_metrics.h"
+#include "mgw/control/control_server.h"
+#include "mgw/dataplane/dataplane_service.h"
+#include "mgw/dataplane/worker.h"
+#include "mgw/io/backend_factory.h"
+
+namespace mgw::dataplane {
+namespace {
+
+io::BackendConfig BackendConfigFrom(const config::Config& config) {
+  io::BackendConfig backend;
+  std::string kind = config.GetString("dataplane.backend");
+  backend.kind = *io::ParseBackendKind(kind);  // the schema allows only valid names
+  auto address = io::IpAddress::Parse(config.GetString("dataplane.media_address"));
+  if (!address) {
+    throw config::ConfigError(
+        fmt::format("{}: dataplane.media_address: expected an IPv4 or IPv6 address, got \"{}\"",
+                    config.GetOrigin("dataplane.media_address").Describe(),
+                    config.GetString("dataplane.media_address")));
+  }
+  backend.local.address = *address;
+  backend.local.port = static_cast<uint16_t>(config.GetInt("dataplane.media_port"));
+  backend.queues = static_cast<uint16_t>(config.GetInt("dataplane.workers"));
+  // A burst can fan out to 32 x 50 legs; let the sockets and rings absorb it.
+  backend.uring.tx_slots = 4096;
+  backend.uring.ring_entries = 4096;
+  backend.socket_send_buffer = 4 << 20;
+  backend.socket_receive_buffer = 4 << 20;
+  backend.dpdk.eal_args = config.GetStringList("dataplane.dpdk.eal_args");
+  backend.dpdk.port = std::to_string(config.GetInt("dataplane.dpdk.port"));
+  const std::string& mac = config.GetString("dataplane.dpdk.gateway_mac");
+  if (!mac.empty()) {
+    backend.dpdk.gateway_mac = io::ParseMacAddress(mac);
+    if (!backend.dpdk.gateway_mac) {
+      throw config::ConfigError(
+          fmt::format("{}: dataplane.dpdk.gateway_mac: expected aa:bb:cc:dd:ee:ff, got \"{}\"",
+                      config.GetOrigin("dataplane.dpdk.gateway_mac").Describe(), mac));
+    }
+  }
+  return backend;
+}
+
+dp::ForwarderConfig ForwarderConfigFrom(const config::Config& config) {
+  dp::ForwarderConfig forwarder;
+  forwarder.keyframe_request_interval_us =
+      static_cast<uint64_t>(config.GetInt("dataplane.pli_interval_ms")) * 1000;
+  forwarder.video_cache.max_age_us =
+      static_cast<uint64_t>(config.GetInt("dataplane.nack_cache_ms")) * 1000;
+  return forwarder;
+}
+
+}  // namespace
+
+int RunDataplane(const config::Config& config, daemon::Shutdown& shutdown) {
+  io::BackendConfig backend_config = BackendConfigFrom(config);
+  dp::ForwarderConfig forwarder_config = ForwarderConfigFrom(config);
+
+  io::BackendResult created = io::CreatePacketBackend(backend_config);
+  if (!created) {
+    spdlog::critical("packet backend: {}", created.error);
+    return 1;
+  }
+  io::PacketBackend& backend = *created.backend;
+  spdlog::info("packet backend {} on {} with {} queue(s)", backend.name(),
+               backend.local_endpoint().ToString(), backend.queue_count());
+
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::vector<Worker*> worker_pointers;
+  for (uint16_t q = 0; q < backend.queue_count(); ++q) {
+    workers.push_back(std::make_unique<Worker>(q, backend, forwarder_config, SteadyClockMicros));
+    worker_pointers.push_back(workers.back().get());
+  }
+  DataplaneService service(backend, worker_pointers, forwarder_config);
+  for (auto& worker : workers) worker->Start();
+
+  control::ControlServer control(config.GetPath("dataplane.control_socket", "runtime_dir"),
+                                 service);
+  control.Start();
+  spdlog::info("control socket {}", control.path());
+
+  metrics::Registry registry;
+  AddProcessMetrics(registry, "dataplane");
+  registry.AddCollector([&service](metrics::TextWriter& out) { service.CollectMetrics(out); });
+  AdminEndpoints admin(registry, [] { return ReadyState{true, ""}; });
+  http::ServerOptions options;
+  options.address = config.GetString("dataplane.admin_address");
+  options.port = static_cast<uint16_t>(config.GetInt("dataplane.admin_port"));
+  http::Server server(options, [&](const http::Request& r) { return admin.HandleOrNotFound(r); });
+  server.Start();
+  spdlog::info("admin endpoints on http://{}:{}/ (healthz, readyz, metrics)", options.address,
+               server.port());
+
+  shutdown.Wait();
+  server.Stop();
+  control.Stop();
+  for (auto& worker : workers) worker->Stop();
+  return 0;
+}
+
+}  // namespace mgw::dataplane

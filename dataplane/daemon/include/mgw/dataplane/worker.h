@@ -1,0 +1,77 @@
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "mgw/dp/forwarder.h"
+#include "mgw/io/packet_backend.h"
+
+namespace mgw::dataplane {
+
+// Monotonic microseconds; injected so that tests can drive time.
+using MonotonicClock = std::function<uint64_t()>;
+uint64_t SteadyClockMicros();
+
+// Counts down as workers finish a broadcast command; the control thread waits on it.
+class Completion {
+ public:
+  explicit Completion(size_t count) : remaining_(count) {}
+  void Done();
+  // False when `timeout` passed first (a wedged worker: the caller reports an internal error).
+  bool Wait(std::chrono::milliseconds timeout);
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  size_t remaining_;
+};
+
+// One forwarding worker: a thread that owns one backend queue and its own Forwarder (tables,
+// caches, counters), touched by no other thread. Configuration arrives as commands, run on the
+// worker's thread between two bursts; the packet loop checks for them with one atomic load and
+// takes the queue's lock only when some are pending.
+class Worker {
+ public:
+  using Command = std::function<void(dp::Forwarder&)>;
+
+  Worker(uint16_t queue, io::PacketBackend& backend, const dp::ForwarderConfig& config,
+         MonotonicClock clock);
+  ~Worker();  // stops
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void Start();
+  void Stop();
+
+  // Runs `command` between two bursts, then calls done->Done(). Exceptions thrown by the
+  // command are a program error here: the control thread validates changes first.
+  void Post(Command command, std::shared_ptr<Completion> done);
+
+  uint16_t queue() const { return queue_; }
+
+ private:
+  struct Pending {
+    Command command;
+    std::shared_ptr<Completion> done;
+  };
+  void Loop();
+  void RunCommands();
+
+  const uint16_t queue_;
+  io::PacketBackend& backend_;
+  MonotonicClock clock_;
+  dp::Forwarder forwarder_;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> has_commands_{false};
+  std::mutex commands_mutex_;
+  std::vector<Pending> commands_;
+};
+
+}  // namespace mgw::dataplane
