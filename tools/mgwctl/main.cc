@@ -1,9 +1,9 @@
 // mgwctl: mgw from a shell. `mgwctl dataplane ...` speaks the dataplane control protocol
 // (api/dataplane-control.md); every command prints a readable summary, or the raw JSON result
 // with --json, and exits non-zero with the dataplane's error on failure.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <iostream>
@@ -136,8 +136,9 @@ int main(int argc, char** argv) {
 
   auto* add = dp->add_subcommand("add", "Add a participant (raw JSON fields, see api/)");
   std::string add_json;
-  add->add_option("fields", add_json,
-                  R"(JSON object of participant.add fields, e.g. '{"participant":"p1","meeting":"m1","audio":{"ssrc":1}}')")
+  add->add_option(
+         "fields", add_json,
+         R"(JSON object of participant.add fields, e.g. '{"participant":"p1","meeting":"m1","audio":{"ssrc":1}}')")
       ->required();
   add->callback([&] {
     json::object fields;
