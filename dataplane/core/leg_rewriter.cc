@@ -1,0 +1,70 @@
+#include "mgw/dp/leg_rewriter.h"
+
+#include "mgw/dp/receive_stats.h"
+#include "mgw/dp/seq_num.h"
+
+namespace mgw::dp {
+
+void LegRewriter::SetTarget(int encoding) {
+  target_ = encoding;
+  if (encoding == kNoEncoding) current_ = kNoEncoding;
+}
+
+void LegRewriter::ResetSource(int target) {
+  current_ = kNoEncoding;
+  target_ = target;
+}
+
+RewriteResult LegRewriter::Rewrite(const RewriteInput& in) {
+  RewriteResult out;
+  if (in.encoding == current_) {
+    // Reordered packets from before the switch would land on output numbers already used.
+    if (SeqIsNewer(switch_input_seq_, in.sequence_number)) {
+      out.reason = DropReason::kStalePacket;
+      return out;
+    }
+  } else if (in.encoding == target_) {
+    if (!in.keyframe_start) {
+      out.reason = DropReason::kWaitingForKeyframe;
+      return out;
+    }
+    if (started_) {
+      const uint64_t elapsed_us = in.now_us > last_send_us_ ? in.now_us - last_send_us_ : 0;
+      uint32_t ts_advance = static_cast<uint32_t>(MicrosToRtpUnits(elapsed_us, in.clock_rate));
+      if (ts_advance == 0) ts_advance = 1;
+      seq_offset_ = static_cast<uint16_t>(last_seq_ + 1 - in.sequence_number);
+      ts_offset_ = last_ts_ + ts_advance - in.timestamp;
+    } else {
+      seq_offset_ = 0;
+      ts_offset_ = 0;
+    }
+    current_ = in.encoding;
+    switch_input_seq_ = in.sequence_number;
+    switch_output_seq_ = static_cast<uint16_t>(in.sequence_number + seq_offset_);
+    out.switched = true;
+  } else {
+    out.reason = DropReason::kLayerNotSelected;
+    return out;
+  }
+
+  out.sequence_number = static_cast<uint16_t>(in.sequence_number + seq_offset_);
+  out.timestamp = in.timestamp + ts_offset_;
+  if (!started_ || out.switched || SeqIsNewer(out.sequence_number, last_seq_)) {
+    last_seq_ = out.sequence_number;
+    last_ts_ = out.timestamp;
+    last_send_us_ = in.now_us;
+  }
+  started_ = true;
+  return out;
+}
+
+bool LegRewriter::MapOutputSequence(uint16_t output_seq, uint16_t* input_seq) const {
+  if (current_ == kNoEncoding || !started_) return false;
+  if (SeqIsNewer(switch_output_seq_, output_seq) || SeqIsNewer(output_seq, last_seq_)) {
+    return false;
+  }
+  *input_seq = static_cast<uint16_t>(output_seq - seq_offset_);
+  return true;
+}
+
+}  // namespace mgw::dp

@@ -1,0 +1,192 @@
+// SRTP through the Forwarder, both suites: inbound unprotect, per-subscriber protect into the
+// output arena, replay and forgery drops, and NAT rebinding on authenticated packets.
+
+#include <gtest/gtest.h>
+
+#include <ostream>
+
+#include "forwarder_harness.h"
+#include "mgw/dp/rtcp_builder.h"
+#include "mgw/dp/rtcp_feedback.h"
+#include "mgw/dp/srtp_session.h"
+#include "rtcp_fixtures.h"
+
+namespace mgw::dp {
+// Readable test names for the parameterised suites (found by ADL).
+static void PrintTo(SrtpSuite suite, std::ostream* os) {
+  *os << (suite == SrtpSuite::kAesCm128HmacSha1_80 ? "AES_CM_128_HMAC_SHA1_80"
+                                                   : "AEAD_AES_128_GCM");
+}
+}  // namespace mgw::dp
+
+namespace mgw::dp::test {
+namespace {
+
+Bytes Key(SrtpSuite suite, uint8_t seed) {
+  Bytes k(SrtpSession::KeyMaterialSize(suite));
+  for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(seed * 31 + i);
+  return k;
+}
+
+// Participant 1 publishes audio and video, participant 2 receives; both use SRTP. The test plays
+// both endpoints with their own libsrtp sessions.
+class ForwarderSrtpTest : public testing::TestWithParam<SrtpSuite> {
+ protected:
+  void SetUp() override {
+    ParticipantConfig pub = WithVideo(1);
+    pub.requires_srtp = true;
+    h.fwd.AddParticipant(pub);
+    ParticipantConfig sub = ReceiveOnly(2);
+    sub.requires_srtp = true;
+    h.fwd.AddParticipant(sub);
+  }
+
+  void InstallKeys() {
+    h.fwd.SetSrtpKeys(1, suite, Key(suite, 1), Key(suite, 2));
+    h.fwd.SetSrtpKeys(2, suite, Key(suite, 3), Key(suite, 4));
+    h.fwd.SetAddress(2, Addr(2));
+  }
+
+  Bytes Protect(SrtpSession& s, const Bytes& plain, bool rtcp = false) {
+    Bytes buf(plain.size() + kSrtpMaxOverhead);
+    std::copy(plain.begin(), plain.end(), buf.begin());
+    size_t size = plain.size();
+    EXPECT_EQ(rtcp ? s.ProtectRtcp(buf, &size) : s.ProtectRtp(buf, &size), DropReason::kNone);
+    buf.resize(size);
+    return buf;
+  }
+
+  Bytes Audio(uint16_t seq) {
+    return MakeRtp(RtpSpec{AudioSsrc(1), seq, seq * 960u, kOpusPt, false, {9, 8, 7, 6, 5, 4}});
+  }
+
+  SrtpSuite suite = GetParam();
+  Harness h;
+  SrtpSession publisher_tx{suite, SrtpDirection::kOutbound, Key(suite, 1)};
+  SrtpSession publisher_rx{suite, SrtpDirection::kInbound, Key(suite, 2)};
+  SrtpSession subscriber_tx{suite, SrtpDirection::kOutbound, Key(suite, 3)};
+  SrtpSession subscriber_rx{suite, SrtpDirection::kInbound, Key(suite, 4)};
+};
+
+TEST_P(ForwarderSrtpTest, DropsUntilKeysAreInstalled) {
+  EXPECT_EQ(h.Send(Protect(publisher_tx, Audio(1)), Addr(1)), DropReason::kSrtpNoKeys);
+  EXPECT_EQ(h.fwd.drops().Get(DropReason::kSrtpNoKeys), 1u);
+  EXPECT_FALSE(h.fwd.Address(1).has_value());  // no latching on unverified traffic
+}
+
+TEST_P(ForwarderSrtpTest, ProtectedEndToEnd) {
+  InstallKeys();
+  const Bytes plain = Audio(1);
+  ASSERT_EQ(h.Send(Protect(publisher_tx, plain), Addr(1)), DropReason::kNone);
+  const auto out = h.SentTo(Addr(2));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_FALSE(out[0].zero_copy);  // encrypted per subscriber: one contiguous copy
+  EXPECT_NE(out[0].wire, plain);
+  Bytes wire = out[0].wire;
+  size_t size = 0;
+  ASSERT_EQ(subscriber_rx.UnprotectRtp(wire, &size), DropReason::kNone);
+  wire.resize(size);
+  EXPECT_EQ(wire, plain);
+}
+
+TEST_P(ForwarderSrtpTest, ReplayAndForgeryAreDropped) {
+  InstallKeys();
+  const Bytes wire = Protect(publisher_tx, Audio(1));
+  ASSERT_EQ(h.Send(wire, Addr(1)), DropReason::kNone);
+  EXPECT_EQ(h.Send(wire, Addr(1)), DropReason::kSrtpReplay);
+  EXPECT_TRUE(h.sent().empty());
+  Bytes forged = Protect(publisher_tx, Audio(2));
+  forged[14] ^= 0xFF;
+  EXPECT_EQ(h.Send(forged, Addr(1)), DropReason::kSrtpAuthFail);
+  EXPECT_EQ(h.fwd.drops().Get(DropReason::kSrtpReplay), 1u);
+  EXPECT_EQ(h.fwd.drops().Get(DropReason::kSrtpAuthFail), 1u);
+}
+
+TEST_P(ForwarderSrtpTest, AuthenticatedPacketFromNewAddressMovesTheLatch) {
+  InstallKeys();
+  ASSERT_EQ(h.Send(Protect(publisher_tx, Audio(1)), Addr(1)), DropReason::kNone);
+  EXPECT_EQ(h.fwd.Address(1), Addr(1));
+  // Forged traffic from elsewhere neither passes nor moves the address.
+  Bytes forged = Audio(2);
+  forged.resize(forged.size() + 10, 0x5A);  // garbage where the tag belongs
+  EXPECT_EQ(h.Send(forged, Addr(66)), DropReason::kSrtpAuthFail);
+  EXPECT_EQ(h.fwd.Address(1), Addr(1));
+  // The NAT rebinds: the next genuine packet arrives from a new port.
+  ASSERT_EQ(h.Send(Protect(publisher_tx, Audio(3)), Addr(1, 6000)), DropReason::kNone);
+  EXPECT_EQ(h.fwd.Address(1), Addr(1, 6000));
+  EXPECT_EQ(h.fwd.counters().addresses_moved, 1u);
+  EXPECT_EQ(h.SentTo(Addr(2)).size(), 1u);
+}
+
+TEST_P(ForwarderSrtpTest, SrtcpBothWays) {
+  InstallKeys();
+  VideoSubscription s;
+  s.requested_bitrate_bps = 1'000'000;
+  h.fwd.Subscribe(2, 1, s);
+  ASSERT_EQ(h.Send(Protect(publisher_tx, MakeRtp(RtpSpec{VideoSsrc(1), 50, 4500, kVideoPt, false,
+                                                         Vp8Keyframe()})),
+                   Addr(1)),
+            DropReason::kNone);
+  ASSERT_EQ(h.SentTo(Addr(2)).size(), 1u);
+
+  // Publisher SR, protected, reaches the subscriber re-protected with the subscriber's keys.
+  std::array<uint8_t, 128> buf{};
+  const SenderInfo info{1, 2, 4600, 1, 6};
+  const Bytes sr(buf.begin(), buf.begin() + BuildSenderReport(buf, VideoSsrc(1), info, {}));
+  ASSERT_EQ(h.Send(Protect(publisher_tx, sr, true), Addr(1)), DropReason::kNone);
+  const auto out = h.SentTo(Addr(2));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TRUE(out[0].rtcp);
+  Bytes wire = out[0].wire;
+  size_t size = 0;
+  ASSERT_EQ(subscriber_rx.UnprotectRtcp(wire, &size), DropReason::kNone);
+  wire.resize(size);
+  auto c = RtcpCompound::Parse(wire);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(SenderReportView(*c->begin()).sender_info().rtp_timestamp, 4600u);
+
+  // Subscriber PLI, protected, becomes a protected PLI to the publisher.
+  const Bytes pli(buf.begin(), buf.begin() + BuildPli(buf, 0xDEAD, VideoSsrc(1)));
+  ASSERT_EQ(h.Send(Protect(subscriber_tx, pli, true), Addr(2)), DropReason::kNone);
+  const auto up = h.SentTo(Addr(1));
+  ASSERT_EQ(up.size(), 1u);
+  wire = up[0].wire;
+  ASSERT_EQ(publisher_rx.UnprotectRtcp(wire, &size), DropReason::kNone);
+  wire.resize(size);
+  c = RtcpCompound::Parse(wire);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(FeedbackView(*c->begin()).media_ssrc(), VideoSsrc(1));
+
+  // A plain (unprotected) RTCP compound from the subscriber fails authentication.
+  ReportBlock block{};
+  block.ssrc = VideoSsrc(1);
+  const Bytes rr(buf.begin(), buf.begin() + BuildReceiverReport(buf, 0xDEAD, std::span(&block, 1)));
+  EXPECT_EQ(h.Send(fixtures::Concat({rr, pli}), Addr(2)), DropReason::kSrtpAuthFail);
+  // One too short to hold an SRTCP trailer is refused by libsrtp before any tag check.
+  EXPECT_EQ(h.Send(pli, Addr(2)), DropReason::kSrtpError);
+
+  // NACK answered from the cache is protected too (plain retransmission: same index, allowed).
+  const std::vector<uint16_t> lost = {50};
+  const Bytes nack(buf.begin(), buf.begin() + BuildNack(buf, 0xDEAD, VideoSsrc(1), lost));
+  ASSERT_EQ(h.Send(Protect(subscriber_tx, nack, true), Addr(2)), DropReason::kNone);
+  const auto rtx = h.SentTo(Addr(2));
+  ASSERT_EQ(rtx.size(), 1u);
+  wire = rtx[0].wire;
+  SrtpSession fresh_rx(suite, SrtpDirection::kInbound, Key(suite, 4));  // new replay window
+  ASSERT_EQ(fresh_rx.UnprotectRtp(wire, &size), DropReason::kNone);
+  wire.resize(size);
+  EXPECT_EQ(ReadRtp(wire)->seq, 50);
+  EXPECT_EQ(ReadRtp(wire)->payload, Vp8Keyframe());
+}
+
+INSTANTIATE_TEST_SUITE_P(Suites, ForwarderSrtpTest,
+                         testing::Values(SrtpSuite::kAesCm128HmacSha1_80,
+                                         SrtpSuite::kAeadAes128Gcm),
+                         [](const testing::TestParamInfo<SrtpSuite>& p) {
+                           return p.param == SrtpSuite::kAesCm128HmacSha1_80
+                                      ? std::string("AesCm128HmacSha1_80")
+                                      : std::string("AeadAes128Gcm");
+                         });
+
+}  // namespace
+}  // namespace mgw::dp::test
