@@ -111,9 +111,18 @@ std::vector<KeySpec> BuildSchema() {
        "Least time between two PLI/FIR forwarded to one publisher, in milliseconds.", 0, 60000},
       {"dataplane.dpdk.eal_args", Type::kStringList, List{},
        "Arguments for the DPDK EAL, e.g. [\"-l\", \"0-1\", \"-a\", \"0000:03:00.0\"]."},
-      {"dataplane.dpdk.port", Type::kInt, int64_t{0}, "DPDK port id that carries media.", 0, 1023},
+      {"dataplane.dpdk.port", Type::kString, string(""),
+       "The ethdev that carries media: a device EAL probed (\"0000:03:00.0\") or vdev devargs to "
+       "attach (\"net_af_packet0,iface=eth1\"). Required with backend = \"dpdk\"."},
+      {"dataplane.dpdk.prefix_length", Type::kInt, int64_t{24},
+       "Length of the on-link subnet around media_address; other destinations go through the "
+       "gateway.",
+       1, 32},
+      {"dataplane.dpdk.gateway", Type::kString, string(""),
+       "IPv4 next hop for off-link destinations. Empty: every destination is on-link."},
       {"dataplane.dpdk.gateway_mac", Type::kString, string(""),
-       "Next-hop MAC address for every destination (aa:bb:cc:dd:ee:ff). Empty: resolve by ARP."},
+       "Next-hop MAC address for off-link destinations (aa:bb:cc:dd:ee:ff). Empty: resolve the "
+       "gateway by ARP."},
 
       {"recorder.admin_address", Type::kString, string("127.0.0.1"),
        "Address of the /healthz, /readyz and /metrics endpoints."},

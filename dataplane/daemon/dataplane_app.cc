@@ -38,9 +38,22 @@ io::BackendConfig BackendConfigFrom(const config::Config& config) {
   backend.socket_send_buffer = 4 << 20;
   backend.socket_receive_buffer = 4 << 20;
   backend.dpdk.eal_args = config.GetStringList("dataplane.dpdk.eal_args");
-  backend.dpdk.port = std::to_string(config.GetInt("dataplane.dpdk.port"));
-  const std::string& mac = config.GetString("dataplane.dpdk.gateway_mac");
-  if (!mac.empty()) {
+  backend.dpdk.port = config.GetString("dataplane.dpdk.port");
+  if (backend.kind == io::BackendKind::kDpdk && backend.dpdk.port.empty()) {
+    throw config::ConfigError(
+        "dataplane.dpdk.port: expected a device name or devargs when dataplane.backend = "
+        "\"dpdk\"");
+  }
+  backend.dpdk.prefix_length = static_cast<uint8_t>(config.GetInt("dataplane.dpdk.prefix_length"));
+  if (const std::string& gateway = config.GetString("dataplane.dpdk.gateway"); !gateway.empty()) {
+    backend.dpdk.gateway = io::IpAddress::Parse(gateway);
+    if (!backend.dpdk.gateway || !backend.dpdk.gateway->is_v4()) {
+      throw config::ConfigError(
+          fmt::format("{}: dataplane.dpdk.gateway: expected an IPv4 address, got \"{}\"",
+                      config.GetOrigin("dataplane.dpdk.gateway").Describe(), gateway));
+    }
+  }
+  if (const std::string& mac = config.GetString("dataplane.dpdk.gateway_mac"); !mac.empty()) {
     backend.dpdk.gateway_mac = io::ParseMacAddress(mac);
     if (!backend.dpdk.gateway_mac) {
       throw config::ConfigError(
