@@ -26,7 +26,7 @@
 #  8. prepare-host.sh: syntax, shellcheck, --help, and a dry run (reads /proc and /sys only).
 #
 # Environment (set by tests/deploy/CMakeLists.txt): MGW_SOURCE_DIR, MGW_BINARY_DIR,
-# MGW_PROJECT_VERSION, CPACK. Exit 0 pass, 1 fail, 77 skipped (tools missing).
+# MGW_PROJECT_VERSION, CPACK. Exit 0 pass, 1 fail (a missing tool is a failure: install-deps.sh installs them all).
 set -uo pipefail
 
 : "${MGW_SOURCE_DIR:?}" "${MGW_BINARY_DIR:?}"
@@ -35,8 +35,8 @@ version=${MGW_PROJECT_VERSION:-}
 
 for tool in "$CPACK" dpkg-deb dpkg-shlibdeps systemd-analyze systemd-sysusers systemd-tmpfiles; do
   if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "SKIP: $tool not found"
-    exit 77
+    echo "FAIL: $tool not found (deploy/install-deps.sh installs it)"
+    exit 1
   fi
 done
 if [[ ! -f "$MGW_BINARY_DIR/CPackConfig.cmake" ]]; then
