@@ -223,7 +223,10 @@ class FileLoader {
 
 void FileLoader::LoadTable(const toml::table& table, const std::string& prefix) {
   const std::string& file = file_;
-  for (const auto& [name, node] : table) {
+  for (const auto& entry : table) {
+    // Named references rather than a structured binding: lambdas below capture `node`.
+    const toml::key& name = entry.first;
+    const toml::node& node = entry.second;
     std::string key =
         prefix.empty() ? std::string(name.str()) : fmt::format("{}.{}", prefix, name.str());
     Origin origin = FileOrigin(file, node);

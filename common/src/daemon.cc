@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -91,10 +93,11 @@ int Main(int argc, char** argv, const Spec& spec) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);  // a peer closing a socket is an error return, not a signal
   Shutdown shutdown;
+  std::atomic<bool> ended_on_its_own{false};
   std::thread signal_thread([&] {
     int signo = 0;
     sigwait(&signals, &signo);
-    if (signo != 0) {
+    if (signo != 0 && !ended_on_its_own) {
       spdlog::info("{} received, shutting down", signo == SIGINT ? "SIGINT" : "SIGTERM");
     }
     shutdown.Request();
@@ -112,7 +115,11 @@ int Main(int argc, char** argv, const Spec& spec) {
     status = 1;
   }
   // Wake the signal thread if the daemon ended on its own.
-  if (!shutdown.requested()) pthread_kill(signal_thread.native_handle(), SIGTERM);
+  // Every thread blocks SIGTERM, so a process-directed one reaches only the sigwait above.
+  if (!shutdown.requested()) {
+    ended_on_its_own = true;
+    kill(getpid(), SIGTERM);
+  }
   signal_thread.join();
   spdlog::info("{} stopped (status {})", spec.program, status);
   spdlog::shutdown();

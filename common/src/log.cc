@@ -115,10 +115,8 @@ std::string RedactSecrets(std::string_view text) {
         (i == 0 || !IsWordChar(text[i - 1]))) {
       out.append(text.substr(i, 7));
       size_t end = ValueEnd(text, i + 7);
-      if (end > i + 7 && text.substr(i + 7, end - i - 7) != kRedacted)
-        out.append(kRedacted);
-      else
-        out.append(text.substr(i + 7, end - i - 7));
+      std::string_view token = text.substr(i + 7, end - i - 7);
+      out.append(token.empty() || token == kRedacted ? token : kRedacted);
       i = end;
       continue;
     }

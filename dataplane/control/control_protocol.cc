@@ -406,8 +406,9 @@ json::object ToJson(const Command& command) {
       json::array remove;
       for (const auto& p : s.remove) remove.emplace_back(p);
       json::array add;
-      for (const auto& a : s.add)
+      for (const auto& a : s.add) {
         add.push_back(json::object{{"publisher", a.publisher}, {"bitrate", a.bitrate}});
+      }
       out["remove"] = std::move(remove);
       out["add"] = std::move(add);
     }
@@ -477,14 +478,13 @@ std::optional<std::vector<uint8_t>> Base64Decode(std::string_view text) {
     for (size_t j = 0; j < 4; ++j) {
       char c = text[i + j];
       uint32_t value = 0;
+      const char* p = c == '\0' ? nullptr : std::strchr(kBase64Alphabet, c);
       if (c == '=' && i + 4 == text.size() && j >= 2) {
         ++pad;
-      } else if (pad > 0) {
+      } else if (pad > 0 || p == nullptr) {  // data after padding, or not in the alphabet
         return std::nullopt;
-      } else if (const char* p = std::strchr(kBase64Alphabet, c); p != nullptr && c != '\0') {
-        value = static_cast<uint32_t>(p - kBase64Alphabet);
       } else {
-        return std::nullopt;
+        value = static_cast<uint32_t>(p - kBase64Alphabet);
       }
       n = (n << 6) | value;
     }

@@ -20,7 +20,7 @@ namespace {
 
 io::BackendConfig BackendConfigFrom(const config::Config& config) {
   io::BackendConfig backend;
-  std::string kind = config.GetString("dataplane.backend");
+  const std::string& kind = config.GetString("dataplane.backend");
   backend.kind = *io::ParseBackendKind(kind);  // the schema allows only valid names
   auto address = io::IpAddress::Parse(config.GetString("dataplane.media_address"));
   if (!address) {

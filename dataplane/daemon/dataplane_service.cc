@@ -426,6 +426,7 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
   std::vector<std::vector<Sample>> leg_samples(workers_.size(), std::vector<Sample>(legs.size()));
   std::vector<dp::DropCounters> drops(workers_.size());
   std::vector<dp::ParticipantId> ids;
+  ids.reserve(names.size());
   for (const auto& n : names) ids.push_back(participants_.at(n).id);
   bool complete = ReadWorkers([&](size_t w, const dp::Forwarder& f) {
     for (size_t k = 0; k < streams.size(); ++k) {

@@ -29,11 +29,16 @@ ChildProcess::ChildProcess(Options options) {
     for (const auto& [key, value] : options.env) drop |= name == key;
     if (!drop) env_strings.push_back(entry);
   }
-  for (const auto& [key, value] : options.env) env_strings.push_back(key + "=" + value);
+  for (const auto& [key, value] : options.env) {
+    env_strings.push_back(key);
+    env_strings.back().append("=").append(value);
+  }
   std::vector<char*> argv;
+  argv.reserve(options.args.size() + 1);
   for (auto& arg : options.args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& entry : env_strings) envp.push_back(entry.data());
   envp.push_back(nullptr);
 

@@ -1,6 +1,7 @@
 // mgwctl: mgw from a shell. `mgwctl dataplane ...` speaks the dataplane control protocol
-// (api/dataplane-control.md); every command prints a readable summary, or the raw JSON result
-// with --json, and exits non-zero with the dataplane's error on failure.
+// (api/dataplane-control.md); `mgwctl api ...` calls mgw-controlplane's HTTP API
+// (api/openapi.yaml, see api_commands.h). Every command prints a readable summary, or the raw JSON
+// result with --json, and exits non-zero with the server's error on failure.
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +13,7 @@
 #include "mgw/common/config.h"
 #include "mgw/control/control_server.h"
 #include "mgw/version.h"
+#include "api_commands.h"
 
 namespace {
 
@@ -22,7 +24,7 @@ constexpr int kExitUsage = 64;        // EX_USAGE
 constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: the daemon could not be reached
 constexpr int kExitFailed = 1;        // the daemon refused the request
 
-void PrettyPrint(std::ostream& os, const json::value& v, std::string indent = "") {
+void PrettyPrint(std::ostream& os, const json::value& v, const std::string& indent = "") {
   switch (v.kind()) {
     case json::kind::object: {
       const auto& o = v.as_object();
@@ -196,12 +198,16 @@ int main(int argc, char** argv) {
     command = s;
   });
 
+  mgwctl::ApiOptions api_options;
+  mgwctl::AddApiCommands(app, api_options);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     int status = app.exit(e);
     return status == 0 ? 0 : kExitUsage;
   }
+  if (api_options.pending) return mgwctl::RunApiRequest(api_options, options.json_output);
   if (!command) return kExitUsage;
   return Run(options, *command);
 }

@@ -1,0 +1,64 @@
+#include "api_client.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <stdexcept>
+
+namespace mgwctl {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+
+ApiTarget ParseApiUrl(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) {
+    throw std::invalid_argument("--url must start with http:// (TLS is not available yet)");
+  }
+  std::string rest = url.substr(scheme.size());
+  size_t slash = rest.find('/');
+  std::string authority = rest.substr(0, slash);
+  ApiTarget target;
+  target.base_path = slash == std::string::npos ? "" : rest.substr(slash);
+  while (!target.base_path.empty() && target.base_path.back() == '/') target.base_path.pop_back();
+  size_t colon = authority.rfind(':');
+  target.host = authority.substr(0, colon);
+  target.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
+  if (target.host.empty()) throw std::invalid_argument("--url has no host");
+  return target;
+}
+
+ApiResponse CallApi(const ApiTarget& target, const std::string& method, const std::string& path,
+                    const std::string& body, const std::optional<std::string>& token,
+                    const std::optional<std::string>& idempotency_key) {
+  try {
+    asio::io_context io;
+    asio::ip::tcp::resolver resolver(io);
+    beast::tcp_stream stream(io);
+    stream.expires_after(std::chrono::seconds(30));
+    stream.connect(resolver.resolve(target.host, target.port));
+    bhttp::request<bhttp::string_body> request(bhttp::string_to_verb(method),
+                                               target.base_path + path, 11);
+    request.set(bhttp::field::host, target.host);
+    request.set(bhttp::field::user_agent, "mgwctl");
+    if (token) request.set(bhttp::field::authorization, "Bearer " + *token);
+    if (idempotency_key) request.set("Idempotency-Key", *idempotency_key);
+    if (!body.empty()) request.set(bhttp::field::content_type, "application/json");
+    request.body() = body;
+    request.prepare_payload();
+    bhttp::write(stream, request);
+    beast::flat_buffer buffer;
+    bhttp::response<bhttp::string_body> response;
+    bhttp::read(stream, buffer, response);
+    beast::error_code ec;
+    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    return {response.result_int(), std::string(response[bhttp::field::content_type]),
+            response.body()};
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("cannot reach " + target.host + ":" + target.port + ": " +
+                             e.code().message());
+  }
+}
+
+}  // namespace mgwctl
