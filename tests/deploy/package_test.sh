@@ -152,7 +152,7 @@ for line in "${expected[@]}"; do
   fi
 done
 for p in mgw-dataplane mgw-controlplane mgw-recorder mgwctl; do
-  [[ -n "${mode_of[/usr/bin/$p]:-}" ]] || note "$p is not built yet (no CMake target): not in the package"
+  [[ -n "${mode_of[/usr/bin/$p]:-}" ]] || fail "$p is not in the package (is its CMake target built?)"
 done
 
 # ---- 4. programs in the extracted tree -----------------------------------------------------
@@ -223,17 +223,14 @@ units=()
 for line in "${expected[@]}"; do
   [[ "$line" == unit\ * ]] && units+=("$(basename "${line#unit }")")
 done
-prepare_root() { # root: host targets for dependencies, placeholders for programs not built yet
+prepare_root() { # root: host targets for dependencies; every ExecStart binary must be packaged
   mkdir -p "$1/usr/lib/systemd/system"
   cp -n /lib/systemd/system/*.target "$1/usr/lib/systemd/system/" 2>/dev/null || true
   local u exe
   for u in "$1"/lib/systemd/system/mgw-*.service; do
     exe=$(sed -n 's/^ExecStart=[-@+!:]*\([^ ]*\).*/\1/p' "$u" | head -n1)
     if [[ -n "$exe" && ! -e "$1$exe" ]]; then
-      note "${u##*/}: $exe not built, verifying against a placeholder"
-      mkdir -p "$1$(dirname "$exe")"
-      printf '#!/bin/sh\nexit 0\n' >"$1$exe"
-      chmod 0755 "$1$exe"
+      fail "${u##*/}: ExecStart $exe is not in the package"
     fi
   done
 }
