@@ -4,14 +4,16 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
+#include "api/http_api.h"
+#include "instrumented_handler.h"
 #include "mgw/common/admin_endpoints.h"
 #include "mgw/common/http_server.h"
 #include "mgw/common/metrics.h"
 #include "mgw/common/process_metrics.h"
+#include "mgw/service/services.h"
 #include "mgw/storage/account_store.h"
 #include "mgw/storage/bootstrap_admin.h"
 #include "mgw/storage/clock.h"
@@ -68,53 +70,6 @@ void BootstrapAdministrator(const config::Config& config, storage::AccountStore&
   }
 }
 
-// Per-route request counts and latencies, and an X-Request-Id on every response.
-class InstrumentedHandler {
- public:
-  InstrumentedHandler(metrics::Registry& registry, http::Handler inner)
-      : requests_(registry.AddCounter("mgw_http_requests_total",
-                                      "HTTP requests answered, by route and status.")),
-        latency_(registry.AddHistogram("mgw_http_request_duration_seconds",
-                                       "Time from request parsed to response ready, by route.",
-                                       metrics::Histogram::LatencyBuckets())),
-        inner_(std::move(inner)) {}
-
-  http::Response operator()(const http::Request& request) {
-    auto start = std::chrono::steady_clock::now();
-    http::Response response = inner_(request);
-    std::string id(request.Header("x-request-id").value_or(""));
-    if (id.empty() || id.size() > 128) id = NewRequestId();
-    response.headers.emplace_back("x-request-id", id);
-    std::string route = RouteOf(request.path);
-    requests_.WithLabels({{"route", route}, {"status", std::to_string(response.status)}}).Inc();
-    latency_.WithLabels({{"route", route}})
-        .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-    return response;
-  }
-
- private:
-  static std::string NewRequestId() {
-    unsigned char bytes[12];
-    randombytes_buf(bytes, sizeof bytes);
-    std::string id;
-    for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
-    return id;
-  }
-
-  // A bounded label set: known fixed paths as they are, anything else collapsed, so a client
-  // cannot grow the metrics without limit by inventing paths.
-  static std::string RouteOf(const std::string& path) {
-    for (const char* known : {"/healthz", "/readyz", "/metrics"}) {
-      if (path == known) return path;
-    }
-    return "other";
-  }
-
-  metrics::Family<metrics::Counter>& requests_;
-  metrics::Family<metrics::Histogram>& latency_;
-  http::Handler inner_;
-};
-
 }  // namespace
 
 int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
@@ -136,8 +91,9 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
     spdlog::warn("the database has {} schema version(s) newer than this binary knows",
                  migrations.unknown.size());
   }
-  storage::AccountStore accounts(*db, clock);
-  BootstrapAdministrator(config, accounts);
+  service::Services services(*db, clock);
+  BootstrapAdministrator(config, services.account_store);
+  HttpApi api(services);
 
   metrics::Registry registry;
   AddProcessMetrics(registry, "controlplane");
@@ -155,11 +111,24 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   options.threads = static_cast<int>(config.GetInt("controlplane.threads"));
   options.max_body_bytes = static_cast<size_t>(config.GetInt("controlplane.max_body_bytes"));
   options.max_header_bytes = static_cast<size_t>(config.GetInt("controlplane.max_header_bytes"));
+  // The API's routes first; what none of them matches is an admin endpoint or 404.
   InstrumentedHandler handler(
-      registry, [&admin](const http::Request& request) { return admin.HandleOrNotFound(request); });
+      registry,
+      [&api](const http::Request& request) -> std::string {
+        if (auto route = api.RouteOf(request)) return *route;
+        for (const char* known : {"/healthz", "/readyz", "/metrics"}) {
+          if (request.path == known) return known;
+        }
+        return "unmatched";
+      },
+      [&api, &admin](const http::Request& request) {
+        if (auto response = api.Handle(request)) return *std::move(response);
+        return admin.HandleOrNotFound(request);
+      });
   http::Server server(options, std::ref(handler));
   server.Start();
-  spdlog::info("API on http://{}:{}/ (healthz, readyz, metrics)", options.address, server.port());
+  spdlog::info("API on http://{}:{}/ (accounts, meetings, healthz, readyz, metrics)",
+               options.address, server.port());
   shutdown.Wait();
   server.Stop();
   return 0;

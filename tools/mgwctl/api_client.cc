@@ -53,8 +53,8 @@ ApiResponse CallApi(const ApiTarget& target, const std::string& method, const st
     bhttp::read(stream, buffer, response);
     beast::error_code ec;
     stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    return {response.result_int(), std::string(response[bhttp::field::content_type]),
-            response.body()};
+    return {static_cast<int>(response.result_int()),
+            std::string(response[bhttp::field::content_type]), response.body()};
   } catch (const boost::system::system_error& e) {
     throw std::runtime_error("cannot reach " + target.host + ":" + target.port + ": " +
                              e.code().message());

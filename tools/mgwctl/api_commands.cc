@@ -44,7 +44,8 @@ void Indent(std::ostream& os, const json::value& v, const std::string& indent = 
 void AddApiCommands(CLI::App& app, ApiOptions& options) {
   auto* api = app.add_subcommand("api", "Call mgw-controlplane's HTTP API (api/openapi.yaml)");
   api->require_subcommand(1);
-  api->add_option("--url", options.url, "API base URL (default: MGW_URL, else http://127.0.0.1:8080)");
+  api->add_option("--url", options.url,
+                  "API base URL (default: MGW_URL, else http://127.0.0.1:8080)");
   api->add_option("--token", options.token, "Bearer token or API key (default: MGW_TOKEN)");
   api->add_option("--idempotency-key", options.idempotency_key,
                   "Idempotency-Key for a POST: a retry replays the first response");
@@ -79,8 +80,9 @@ void AddApiCommands(CLI::App& app, ApiOptions& options) {
     set("POST", "/account/login", json::serialize(body));
   });
   api->add_subcommand("me", "GET /account")->callback([set] { set("GET", "/account"); });
-  api->add_subcommand("delete-account", "DELETE /account: delete your account")
-      ->callback([set] { set("DELETE", "/account"); });
+  api->add_subcommand("delete-account", "DELETE /account: delete your account")->callback([set] {
+    set("DELETE", "/account");
+  });
   auto* tokens = api->add_subcommand("tokens", "GET /account/tokens");
   paged(tokens);
   tokens->callback([&, set] { set("GET", "/account/tokens" + PageQuery(limit, offset)); });
@@ -112,12 +114,13 @@ void AddApiCommands(CLI::App& app, ApiOptions& options) {
 
   auto* create = api->add_subcommand("meeting-create", "POST /meeting: host a new meeting");
   create->add_option("--title", title);
-  create->callback([&, set] { set("POST", "/meeting", json::serialize(json::object{{"title", title}})); });
+  create->callback([&, set] {
+    set("POST", "/meeting", json::serialize(json::object{{"title", title}}));
+  });
   auto* meetings = api->add_subcommand("meetings", "GET /meeting");
   paged(meetings);
   meetings->callback([&, set] { set("GET", "/meeting" + PageQuery(limit, offset)); });
-  auto by_id = [&](const char* command, const char* help, const char* method,
-                   std::string prefix) {
+  auto by_id = [&](const char* command, const char* help, const char* method, std::string prefix) {
     auto* cmd = api->add_subcommand(command, help);
     cmd->add_option("meeting_id", id)->required();
     cmd->callback([&, set, method, prefix] { set(method, prefix + id); });
@@ -127,7 +130,8 @@ void AddApiCommands(CLI::App& app, ApiOptions& options) {
   by_id("meeting-delete", "DELETE /meeting/{meeting_id}", "DELETE", "/meeting/");
   by_id("meeting-end", "POST /meeting/end/{meeting_id} (host only)", "POST", "/meeting/end/");
   by_id("meeting-record", "POST /meeting/record/{meeting_id}", "POST", "/meeting/record/");
-  auto* recipients = api->add_subcommand("recipients", "GET /meeting/record/recipients/{meeting_id}");
+  auto* recipients =
+      api->add_subcommand("recipients", "GET /meeting/record/recipients/{meeting_id}");
   recipients->add_option("meeting_id", id)->required();
   paged(recipients);
   recipients->callback(

@@ -10,10 +10,10 @@
 #include <iostream>
 #include <optional>
 
+#include "api_commands.h"
 #include "mgw/common/config.h"
 #include "mgw/control/control_server.h"
 #include "mgw/version.h"
-#include "api_commands.h"
 
 namespace {
 

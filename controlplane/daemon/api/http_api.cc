@@ -1,0 +1,284 @@
+#include "http_api.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "api_json.h"
+#include "json_body.h"
+#include "mgw/service/service_error.h"
+#include "mgw/storage/storage_error.h"
+#include "problem_response.h"
+#include "query_params.h"
+
+namespace mgw::controlplane {
+namespace {
+
+using service::ErrorKind;
+using service::ServiceError;
+
+http::Response Json(int status, const boost::json::object& body) {
+  return http::Response::Json(status, boost::json::serialize(body));
+}
+
+http::Response NoContent() { return http::Response{204, "application/json", {}, ""}; }
+
+// Numeric path ids: anything else names nothing.
+std::int64_t PathId(const std::string& text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) {
+    throw ServiceError(ErrorKind::kNotFound, std::string(service::problem::kNotFound), "Not found",
+                       fmt::format("no resource with id \"{}\"", text));
+  }
+  return value;
+}
+
+// Routes without a request body still refuse one that says something.
+void RequireEmptyBody(const http::Request& request) {
+  JsonBody::Parse(request.body).RejectUnknownFields();
+}
+
+bool IsJsonContentType(std::string_view type) {
+  size_t semi = type.find(';');
+  std::string_view media = type.substr(0, semi);
+  while (!media.empty() && media.back() == ' ') media.remove_suffix(1);
+  std::string lower(media);
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
+}
+
+std::optional<storage::ApiKeyScope> ParseScope(const std::optional<std::string>& text) {
+  if (!text) return storage::ApiKeyScope::kRead;
+  if (auto scope = storage::ParseApiKeyScope(*text)) return scope;
+  throw ServiceError(ErrorKind::kUnprocessable, std::string(service::problem::kInvalidField),
+                     "Invalid field", "scope must be read, write or admin")
+      .WithField("scope");
+}
+
+}  // namespace
+
+HttpApi::HttpApi(service::Services& services)
+    : services_(services),
+      idempotency_store_(services.db, services.clock),
+      idempotency_(idempotency_store_) {
+  AddRoutes();
+}
+
+void HttpApi::Add(std::string method, std::string pattern, bool authenticated,
+                  std::function<http::Response(Context&)> run) {
+  router_.Add(std::move(method), std::move(pattern), Handler{authenticated, std::move(run)});
+}
+
+void HttpApi::AddRoutes() {
+  auto& s = services_;
+  constexpr bool kPublic = false;
+  constexpr bool kAuthenticated = true;
+
+  // --- accounts and tokens ---
+  Add("POST", "/account", kPublic, [&s](Context& c) {
+    JsonBody body = JsonBody::Parse(c.request.body);
+    service::SignUpRequest request{.email = *body.String("email", true),
+                                   .password = *body.String("password", true),
+                                   .role = storage::Role::kUser};
+    if (auto role = body.String("role")) {
+      auto parsed = storage::ParseRole(*role);
+      if (!parsed) {
+        throw ServiceError(ErrorKind::kUnprocessable, std::string(service::problem::kInvalidField),
+                           "Invalid field", "role must be admin or user")
+            .WithField("role");
+      }
+      request.role = *parsed;
+    }
+    body.RejectUnknownFields();
+    // Sign-up is public; an administrator's credentials, when sent, allow creating an admin.
+    std::optional<service::Caller> creator;
+    if (auto authorization = c.request.Header("authorization")) {
+      creator = s.authenticator.Authenticate(authorization);
+    }
+    storage::Account account = s.accounts.SignUp(request, creator ? &*creator : nullptr);
+    http::Response response = Json(201, api_json::Account(account));
+    response.headers.emplace_back("location", "/account");
+    return response;
+  });
+  Add("POST", "/account/login", kPublic, [&s](Context& c) {
+    JsonBody body = JsonBody::Parse(c.request.body);
+    service::LoginRequest request{.email = *body.String("email", true),
+                                  .password = *body.String("password", true),
+                                  .expires_in_seconds = body.Int("expires_in"),
+                                  .source_address = c.request.remote_address};
+    body.RejectUnknownFields();
+    service::LoginResult result = s.accounts.Login(request);
+    return Json(200, {{"token", result.token},
+                      {"token_type", "Bearer"},
+                      {"token_id", result.record.id},
+                      {"expires_at", api_json::Time(result.record.expires_at)}});
+  });
+  Add("GET", "/account", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    return Json(200, api_json::Account(s.accounts.Me(*c.caller)));
+  });
+  Add("DELETE", "/account", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    RequireEmptyBody(c.request);
+    s.accounts.DeleteAccount(*c.caller);
+    return NoContent();
+  });
+  Add("GET", "/account/tokens", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset"});
+    auto page = s.accounts.ListTokens(*c.caller, query.Page());
+    const std::optional<std::int64_t> current = c.caller->token_id;
+    return Json(200, api_json::PageOf(page, [&](const storage::AccessToken& token) {
+                  return api_json::Token(token, current && *current == token.id);
+                }));
+  });
+  Add("DELETE", "/account/tokens/{token_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    RequireEmptyBody(c.request);
+    s.accounts.RevokeToken(*c.caller, PathId(c.params[0]));
+    return NoContent();
+  });
+
+  // --- API keys ---
+  Add("POST", "/account/api-keys", kAuthenticated, [&s](Context& c) {
+    JsonBody body = JsonBody::Parse(c.request.body);
+    service::CreateApiKeyRequest request{.name = *body.String("name", true),
+                                         .scope = *ParseScope(body.String("scope")),
+                                         .account_id = body.Int("account_id"),
+                                         .expires_in_seconds = body.Int("expires_in")};
+    body.RejectUnknownFields();
+    service::CreatedApiKey created = s.api_keys.Create(*c.caller, request);
+    boost::json::object json = api_json::ApiKey(created.record);
+    json["key"] = created.key;
+    return Json(201, json);
+  });
+  Add("GET", "/account/api-keys", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset", "account_id"});
+    auto page = s.api_keys.List(*c.caller, query.Int("account_id", 1, INT64_MAX), query.Page());
+    return Json(200, api_json::PageOf(page, api_json::ApiKey));
+  });
+  Add("DELETE", "/account/api-keys/{key_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    RequireEmptyBody(c.request);
+    s.api_keys.Revoke(*c.caller, PathId(c.params[0]));
+    return NoContent();
+  });
+
+  // --- meetings ---
+  Add("POST", "/meeting", kAuthenticated, [&s](Context& c) {
+    JsonBody body = JsonBody::Parse(c.request.body);
+    service::CreateMeetingRequest request{.title = body.String("title").value_or("")};
+    body.RejectUnknownFields();
+    service::MeetingView view = s.meetings.Create(*c.caller, request);
+    http::Response response = Json(201, api_json::Meeting(view));
+    response.headers.emplace_back("location", "/meeting/" + view.meeting.id);
+    return response;
+  });
+  Add("GET", "/meeting", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset"});
+    return Json(200, api_json::PageOf(s.meetings.List(*c.caller, query.Page()), api_json::Meeting));
+  });
+  Add("GET", "/meeting/{meeting_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    return Json(200, api_json::Meeting(s.meetings.Get(*c.caller, c.params[0])));
+  });
+  Add("DELETE", "/meeting/{meeting_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    RequireEmptyBody(c.request);
+    s.meetings.Delete(*c.caller, c.params[0]);
+    return NoContent();
+  });
+  Add("POST", "/meeting/join", kAuthenticated, [&s](Context& c) {
+    JsonBody body = JsonBody::Parse(c.request.body);
+    std::string meeting_id = *body.String("meeting_id", true);
+    std::optional<std::string> display_name = body.String("display_name");
+    body.RejectUnknownFields();
+    return Json(200,
+                api_json::Meeting(s.meetings.Join(*c.caller, meeting_id, std::move(display_name))));
+  });
+  Add("POST", "/meeting/leave", kAuthenticated, [&s](Context& c) {
+    JsonBody body = JsonBody::Parse(c.request.body);
+    std::string meeting_id = *body.String("meeting_id", true);
+    body.RejectUnknownFields();
+    return Json(200, api_json::Meeting(s.meetings.Leave(*c.caller, meeting_id)));
+  });
+  Add("POST", "/meeting/end/{meeting_id}", kAuthenticated, [&s](Context& c) {
+    RequireEmptyBody(c.request);
+    return Json(200, api_json::Meeting(s.meetings.End(*c.caller, c.params[0])));
+  });
+  Add("POST", "/meeting/record/{meeting_id}", kAuthenticated, [&s](Context& c) {
+    RequireEmptyBody(c.request);
+    service::RecordResult result = s.meetings.Record(*c.caller, c.params[0]);
+    return Json(200, {{"meeting", api_json::Meeting(result.meeting)},
+                      {"started", result.started},
+                      {"recipient_count", result.recipient_count}});
+  });
+  Add("GET", "/meeting/record/recipients/{meeting_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset"});
+    return Json(200, api_json::PageOf(s.meetings.Recipients(*c.caller, c.params[0], query.Page()),
+                                      api_json::Recipient));
+  });
+}
+
+std::optional<std::string> HttpApi::RouteOf(const http::Request& request) const {
+  auto match = router_.Find(request.method, request.path);
+  if (!match) return std::nullopt;
+  return match->pattern;
+}
+
+std::optional<http::Response> HttpApi::Handle(const http::Request& request) const {
+  auto match = router_.Find(request.method, request.path);
+  if (!match) return std::nullopt;
+  try {
+    return Dispatch(*match, request);
+  } catch (const ServiceError& e) {
+    return ProblemResponse(e);
+  } catch (const storage::StorageError& e) {
+    if (e.kind() == storage::StorageErrorKind::kUnavailable ||
+        e.kind() == storage::StorageErrorKind::kConflict) {
+      spdlog::warn("http: {} {}: database: {}", request.method, match->pattern, e.what());
+      http::Response response =
+          ProblemResponse(503, service::problem::kUnavailable, "Service unavailable",
+                          "the database is unavailable or busy; retry");
+      response.headers.emplace_back("retry-after", "1");
+      return response;
+    }
+    spdlog::error("http: {} {}: database: {}", request.method, match->pattern, e.what());
+    return ProblemResponse(500, "/problems/internal", "Internal server error", "");
+  }
+}
+
+http::Response HttpApi::Dispatch(const Router<Handler>::Match& match,
+                                 const http::Request& request) const {
+  if (!match.route) {
+    http::Response response =
+        ProblemResponse(405, "/problems/method-not-allowed", "Method not allowed",
+                        fmt::format("{} accepts {}", match.pattern, match.allow));
+    response.headers.emplace_back("allow", match.allow);
+    return response;
+  }
+  if (!request.body.empty()) {
+    auto type = request.Header("content-type");
+    if (!type || !IsJsonContentType(*type)) {
+      return ProblemResponse(415, "/problems/unsupported-media-type", "Unsupported media type",
+                             "send the body as application/json");
+    }
+  }
+  Context context{request, match.params, std::nullopt};
+  const Handler& handler = match.route->handler;
+  if (!handler.authenticated) return handler.run(context);
+  context.caller = services_.authenticator.Authenticate(request.Header("authorization"));
+  auto key = request.Header("idempotency-key");
+  if (request.method != "POST" || !key) return handler.run(context);
+  return idempotency_.Run(context.caller->account_id, *key, request, [&] {
+    try {
+      return handler.run(context);
+    } catch (const ServiceError& e) {
+      return ProblemResponse(e);  // a refusal is a response like any other: replayed too
+    }
+  });
+}
+
+}  // namespace mgw::controlplane

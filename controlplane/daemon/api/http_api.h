@@ -1,0 +1,53 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "idempotency_guard.h"
+#include "mgw/common/http_server.h"
+#include "mgw/service/caller.h"
+#include "mgw/service/services.h"
+#include "mgw/storage/idempotency_store.h"
+#include "router.h"
+
+namespace mgw::controlplane {
+
+// The HTTP API (api/openapi.yaml): routes as thin adapters that read the request strictly, call
+// one service function and write its result as JSON. Around every route: authentication (all
+// but sign-up and login), Idempotency-Key on authenticated POSTs, and errors as problem+json.
+// Thread-safe: it holds only the services and the route table, fixed at construction.
+class HttpApi {
+ public:
+  explicit HttpApi(service::Services& services);
+
+  // The response, or nothing when no route's template matches the path (the caller then tries
+  // the admin endpoints, else answers 404).
+  std::optional<http::Response> Handle(const http::Request& request) const;
+  // The route template for metrics ("/meeting/{meeting_id}"), or nothing when none matches.
+  std::optional<std::string> RouteOf(const http::Request& request) const;
+
+ private:
+  struct Context {
+    const http::Request& request;
+    std::vector<std::string> params;
+    std::optional<service::Caller> caller;  // set on authenticated routes
+  };
+  struct Handler {
+    bool authenticated = true;
+    std::function<http::Response(Context&)> run;
+  };
+
+  void AddRoutes();
+  void Add(std::string method, std::string pattern, bool authenticated,
+           std::function<http::Response(Context&)> run);
+  http::Response Dispatch(const Router<Handler>::Match& match, const http::Request& request) const;
+
+  service::Services& services_;
+  storage::IdempotencyStore idempotency_store_;
+  IdempotencyGuard idempotency_;
+  Router<Handler> router_;
+};
+
+}  // namespace mgw::controlplane

@@ -1,0 +1,63 @@
+#pragma once
+
+#include "mgw/service/account_service.h"
+#include "mgw/service/api_key_service.h"
+#include "mgw/service/authenticator.h"
+#include "mgw/service/login_rate_limiter.h"
+#include "mgw/service/meeting_service.h"
+#include "mgw/storage/account_store.h"
+#include "mgw/storage/api_key_store.h"
+#include "mgw/storage/clock.h"
+#include "mgw/storage/database.h"
+#include "mgw/storage/dataplane_node_store.h"
+#include "mgw/storage/job_store.h"
+#include "mgw/storage/login_failure_store.h"
+#include "mgw/storage/meeting_store.h"
+#include "mgw/storage/token_store.h"
+
+namespace mgw::service {
+
+struct ServiceOptions {
+  AccountOptions accounts;
+  LoginRateLimits login_limits;
+};
+
+// Every store and service of the control plane over one Database and Clock, wired once at
+// start-up (or in a test). Members are declared in dependency order. Not copyable or movable:
+// the services hold references to the stores.
+struct Services {
+  Services(storage::Database& database, const storage::Clock& time, ServiceOptions options = {})
+      : db(database),
+        clock(time),
+        account_store(db, clock),
+        token_store(db, clock),
+        api_key_store(db, clock),
+        login_failures(db, clock),
+        meeting_store(db, clock),
+        node_store(db, clock),
+        job_store(db, clock),
+        limiter(login_failures, clock, options.login_limits),
+        authenticator(account_store),
+        accounts(account_store, token_store, limiter, options.accounts),
+        api_keys(account_store, api_key_store),
+        meetings(database, meeting_store, node_store, job_store) {}
+  Services(const Services&) = delete;
+  Services& operator=(const Services&) = delete;
+
+  storage::Database& db;
+  const storage::Clock& clock;
+  storage::AccountStore account_store;
+  storage::TokenStore token_store;
+  storage::ApiKeyStore api_key_store;
+  storage::LoginFailureStore login_failures;
+  storage::MeetingStore meeting_store;
+  storage::DataplaneNodeStore node_store;
+  storage::JobStore job_store;
+  LoginRateLimiter limiter;
+  Authenticator authenticator;
+  AccountService accounts;
+  ApiKeyService api_keys;
+  MeetingService meetings;
+};
+
+}  // namespace mgw::service

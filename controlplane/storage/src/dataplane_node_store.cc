@@ -1,0 +1,54 @@
+#include "mgw/storage/dataplane_node_store.h"
+
+#include "mgw/storage/storage_error.h"
+
+namespace mgw::storage {
+namespace {
+
+constexpr const char* kNodeColumns =
+    "SELECT id, signalling_url, media_address, state, load_participants FROM dataplane_nodes ";
+
+DataplaneNode NodeFromRow(const Row& row) {
+  return DataplaneNode{.id = row.GetString(0),
+                       .signalling_url = row.GetString(1),
+                       .media_address = row.GetString(2),
+                       .up = row.GetString(3) == "up",
+                       .load_participants = row.GetInt64(4)};
+}
+
+}  // namespace
+
+DataplaneNode DataplaneNodeStore::Register(const NodeRegistration& node) {
+  const std::int64_t now = ToUnixMillis(clock_.Now());
+  db_.Execute(
+      "INSERT INTO dataplane_nodes (id, signalling_url, media_address, state, last_heartbeat_at, "
+      "created_at, updated_at) VALUES ($1, $2, $3, 'up', $4, $4, $4) ON CONFLICT (id) DO UPDATE "
+      "SET signalling_url = $2, media_address = $3, state = 'up', last_heartbeat_at = $4, "
+      "updated_at = $4",
+      {node.id, node.signalling_url, node.media_address, now});
+  return *Find(db_, node.id);
+}
+
+std::optional<DataplaneNode> DataplaneNodeStore::Find(SqlExecutor& executor, std::string_view id) {
+  std::optional<Row> row = executor.QueryOne(std::string(kNodeColumns) + "WHERE id = ?", {id});
+  if (!row) return std::nullopt;
+  return NodeFromRow(*row);
+}
+
+std::optional<DataplaneNode> DataplaneNodeStore::LeastLoaded(SqlExecutor& executor) {
+  std::optional<Row> row = executor.QueryOne(std::string(kNodeColumns) +
+                                             "WHERE state = 'up' ORDER BY load_participants, id "
+                                             "LIMIT 1");
+  if (!row) return std::nullopt;
+  return NodeFromRow(*row);
+}
+
+void DataplaneNodeStore::AddParticipants(SqlExecutor& executor, std::string_view id,
+                                         std::int64_t delta) {
+  executor.Execute(
+      "UPDATE dataplane_nodes SET load_participants = CASE WHEN load_participants + $1 < 0 THEN 0 "
+      "ELSE load_participants + $1 END, updated_at = $2 WHERE id = $3",
+      {delta, ToUnixMillis(clock_.Now()), id});
+}
+
+}  // namespace mgw::storage
