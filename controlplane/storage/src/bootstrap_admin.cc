@@ -12,7 +12,8 @@ constexpr std::size_t kGeneratedPasswordBytes = 18;
 
 }  // namespace
 
-BootstrapResult EnsureBootstrapAdmin(AccountStore& accounts, std::optional<std::string> email,
+BootstrapResult EnsureBootstrapAdmin(AccountStore& accounts,
+                                     const std::optional<std::string>& email,
                                      std::optional<std::string> password) {
   if (accounts.CountAdmins() > 0) return BootstrapResult{};
   if (password && password->empty()) {

@@ -16,7 +16,7 @@ BackendResult PosixBackend::Create(const BackendConfig& config) {
     return {nullptr, "posix backend: " + error};
   }
   backend->family_ = backend->local_.address.is_v6() ? AF_INET6 : AF_INET;
-  for (uint16_t id = 0; id < fds.size(); ++id) {
+  for (size_t id = 0; id < fds.size(); ++id) {
     auto queue =
         std::make_unique<Queue>(config.packets_per_queue, config.buffer_size, config.headroom);
     queue->fd = fds[id];
@@ -71,8 +71,9 @@ uint16_t PosixBackend::Receive(uint16_t queue, std::span<Packet*> out) {
     Packet* packet = q.rx_packets[i];
     const msghdr& header = q.rx_messages[i].msg_hdr;
     const ReceiveControl control = ParseReceiveControl(header);
-    if (control.has_overflow)
+    if (control.has_overflow) {
       q.counters.drops[size_t(DropReason::kRxKernelOverflow)].Set(control.overflow);
+    }
     if ((header.msg_flags & MSG_TRUNC) != 0) {
       q.counters.Drop(DropReason::kRxTruncated);
       q.pool.Free(packet);

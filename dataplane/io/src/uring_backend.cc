@@ -73,7 +73,7 @@ BackendResult UringBackend::Create(const BackendConfig& config) {
     return {nullptr, "uring backend: " + error};
   }
   backend->family_ = backend->local_.address.is_v6() ? AF_INET6 : AF_INET;
-  for (uint16_t id = 0; id < fds.size(); ++id) {
+  for (size_t id = 0; id < fds.size(); ++id) {
     auto queue =
         std::make_unique<Queue>(config.packets_per_queue, config.buffer_size, config.headroom);
     queue->fd = fds[id];

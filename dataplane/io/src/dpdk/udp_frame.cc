@@ -126,7 +126,7 @@ void WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers) {
 uint16_t RawSum(const uint8_t* bytes, uint32_t length) { return rte_raw_cksum(bytes, length); }
 
 uint16_t Ipv4HeaderChecksum(const uint8_t* ip) {
-  const uint16_t sum = rte_raw_cksum(ip, (ip[0] & 0x0f) * 4u);
+  const uint16_t sum = rte_raw_cksum(ip, size_t{ip[0] & 0x0fu} * 4);
   return static_cast<uint16_t>(~sum);
 }
 

@@ -27,7 +27,8 @@ struct BootstrapResult {
 // exists, does nothing, so it is safe on every start-up and when two processes start at once.
 // Throws StorageError(kInvalidArgument) for an empty password, and kUniqueViolation when no admin
 // exists but `email` belongs to a non-admin account.
-BootstrapResult EnsureBootstrapAdmin(AccountStore& accounts, std::optional<std::string> email,
+BootstrapResult EnsureBootstrapAdmin(AccountStore& accounts,
+                                     const std::optional<std::string>& email,
                                      std::optional<std::string> password);
 
 }  // namespace mgw::storage
