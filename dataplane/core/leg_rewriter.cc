@@ -18,8 +18,10 @@ void LegRewriter::ResetSource(int target) {
 RewriteResult LegRewriter::Rewrite(const RewriteInput& in) {
   RewriteResult out;
   if (in.encoding == current_) {
-    // Reordered packets from before the switch would land on output numbers already used.
-    if (SeqIsNewer(switch_input_seq_, in.sequence_number)) {
+    // Reordered packets from before the switch would land on output numbers already used. The
+    // check holds only while the switch is recent: 16-bit comparisons flip after half the
+    // sequence space, and a long-running stream must not look stale to its own first packet.
+    if (switch_recent_ && SeqIsNewer(switch_input_seq_, in.sequence_number)) {
       out.reason = DropReason::kStalePacket;
       return out;
     }
@@ -41,6 +43,7 @@ RewriteResult LegRewriter::Rewrite(const RewriteInput& in) {
     current_ = in.encoding;
     switch_input_seq_ = in.sequence_number;
     switch_output_seq_ = static_cast<uint16_t>(in.sequence_number + seq_offset_);
+    switch_recent_ = true;
     out.switched = true;
   } else {
     out.reason = DropReason::kLayerNotSelected;
@@ -53,6 +56,9 @@ RewriteResult LegRewriter::Rewrite(const RewriteInput& in) {
     last_seq_ = out.sequence_number;
     last_ts_ = out.timestamp;
     last_send_us_ = in.now_us;
+    if (static_cast<uint16_t>(last_seq_ - switch_output_seq_) >= kRecentSwitchSpan) {
+      switch_recent_ = false;
+    }
   }
   started_ = true;
   return out;
@@ -60,7 +66,8 @@ RewriteResult LegRewriter::Rewrite(const RewriteInput& in) {
 
 bool LegRewriter::MapOutputSequence(uint16_t output_seq, uint16_t* input_seq) const {
   if (current_ == kNoEncoding || !started_) return false;
-  if (SeqIsNewer(switch_output_seq_, output_seq) || SeqIsNewer(output_seq, last_seq_)) {
+  if ((switch_recent_ && SeqIsNewer(switch_output_seq_, output_seq)) ||
+      SeqIsNewer(output_seq, last_seq_)) {
     return false;
   }
   *input_seq = static_cast<uint16_t>(output_seq - seq_offset_);

@@ -117,6 +117,7 @@ int RunDataplane(const config::Config& config, daemon::Shutdown& shutdown) {
   shutdown.Wait();
   server.Stop();
   control.Stop();
+  service.StopAddressSync();  // it waits on workers
   for (auto& worker : workers) worker->Stop();
   return 0;
 }

@@ -65,7 +65,72 @@ struct Sample {
 
 DataplaneService::DataplaneService(io::PacketBackend& backend, std::vector<Worker*> workers,
                                    const dp::ForwarderConfig& config)
-    : backend_(backend), workers_(std::move(workers)), replica_(config) {}
+    : backend_(backend), workers_(std::move(workers)), replica_(config) {
+  for (Worker* worker : workers_) {
+    worker->SetAddressListener([this] {
+      address_sync_pending_.store(true, std::memory_order_release);
+      { std::lock_guard lock(sync_mutex_); }  // rare (a latch), and no lost wake-up
+      sync_cv_.notify_one();
+    });
+  }
+  if (workers_.size() > 1) sync_thread_ = std::thread([this] { AddressSyncLoop(); });
+}
+
+DataplaneService::~DataplaneService() { StopAddressSync(); }
+
+void DataplaneService::StopAddressSync() {
+  {
+    std::lock_guard lock(sync_mutex_);
+    address_sync_stop_ = true;
+  }
+  sync_cv_.notify_one();
+  if (sync_thread_.joinable()) sync_thread_.join();
+}
+
+void DataplaneService::AddressSyncLoop() {
+  std::unique_lock lock(sync_mutex_);
+  while (true) {
+    sync_cv_.wait(lock, [this] {
+      return address_sync_stop_ || address_sync_pending_.load(std::memory_order_acquire);
+    });
+    if (address_sync_stop_) return;
+    lock.unlock();
+    {
+      std::lock_guard service_lock(mutex_);
+      if (address_sync_pending_.exchange(false)) SyncAddresses();
+    }
+    lock.lock();
+  }
+}
+
+void DataplaneService::SyncAddresses() {
+  if (workers_.size() < 2) return;  // one worker: nothing to share
+  std::vector<dp::ParticipantId> ids;
+  for (const auto& [name, info] : participants_) ids.push_back(info.id);
+  std::vector<std::vector<std::optional<dp::Endpoint>>> seen(
+      workers_.size(), std::vector<std::optional<dp::Endpoint>>(ids.size()));
+  if (!ReadWorkers([&](size_t w, const dp::Forwarder& f) {
+        for (size_t i = 0; i < ids.size(); ++i) seen[w][i] = f.Address(ids[i]);
+      })) {
+    return;
+  }
+  // A worker whose address differs from the shared one saw the participant (re)appear there.
+  std::vector<std::pair<dp::ParticipantId, dp::Endpoint>> learned;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    auto known = known_addresses_.find(ids[i]);
+    for (size_t w = 0; w < workers_.size(); ++w) {
+      if (seen[w][i] && (known == known_addresses_.end() || known->second != *seen[w][i])) {
+        learned.emplace_back(ids[i], *seen[w][i]);
+        break;
+      }
+    }
+  }
+  if (learned.empty()) return;
+  for (const auto& [id, address] : learned) known_addresses_[id] = address;
+  Change([learned](dp::Forwarder& f) {
+    for (const auto& [id, address] : learned) f.SetAddress(id, address);
+  });
+}
 
 size_t DataplaneService::participant_count() const {
   std::lock_guard lock(mutex_);
@@ -74,6 +139,8 @@ size_t DataplaneService::participant_count() const {
 
 std::variant<json::object, Error> DataplaneService::Handle(const control::Command& command) {
   std::lock_guard lock(mutex_);
+  // Whatever the workers latched before this request is shared before it is answered.
+  if (address_sync_pending_.exchange(false)) SyncAddresses();
   return std::visit([this](const auto& c) { return Apply(c); }, command);
 }
 
@@ -216,6 +283,7 @@ DataplaneService::Result DataplaneService::Apply(const control::AddParticipant& 
   };
   if (auto error = Change(change)) return *error;
   ++next_participant_id_;
+  if (address) known_addresses_[id] = ToDp(*address);
   ParticipantInfo info{id, add.meeting, add.recorder, add.audio, add.video, {}};
   participants_.emplace(add.participant, std::move(info));
   ssrcs_.insert(ssrcs.begin(), ssrcs.end());
@@ -234,6 +302,7 @@ DataplaneService::Result DataplaneService::Apply(const control::RemoveParticipan
       if (e.rtx_ssrc) ssrcs_.erase(*e.rtx_ssrc);
     }
   }
+  known_addresses_.erase(id);
   participants_.erase(it);
   for (auto& [name, info] : participants_) info.video_subscriptions.erase(remove.participant);
   return json::object{};
@@ -428,7 +497,11 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
   std::vector<dp::ParticipantId> ids;
   ids.reserve(names.size());
   for (const auto& n : names) ids.push_back(participants_.at(n).id);
+  // Addresses are latched (and moved) by the workers; the replica only knows signalled ones.
+  std::vector<std::vector<std::optional<dp::Endpoint>>> addresses(
+      workers_.size(), std::vector<std::optional<dp::Endpoint>>(names.size()));
   bool complete = ReadWorkers([&](size_t w, const dp::Forwarder& f) {
+    for (size_t i = 0; i < ids.size(); ++i) addresses[w][i] = f.Address(ids[i]);
     for (size_t k = 0; k < streams.size(); ++k) {
       const dp::ReceiveStats* rs =
           f.PublisherStats(ids[streams[k].participant], streams[k].kind, streams[k].encoding);
@@ -453,7 +526,14 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
     json::object p{{"participant", names[i]},
                    {"meeting", info.meeting},
                    {"role", info.recorder ? "recorder" : "participant"}};
-    if (auto address = replica_.Address(info.id)) p["address"] = ToIo(*address).ToString();
+    std::optional<dp::Endpoint> address = replica_.Address(info.id);
+    for (size_t w = 0; w < workers_.size(); ++w) {
+      if (addresses[w][i]) {
+        address = addresses[w][i];
+        break;
+      }
+    }
+    if (address) p["address"] = ToIo(*address).ToString();
     json::array stream_list;
     for (size_t k = 0; k < streams.size(); ++k) {
       if (streams[k].participant != i) continue;

@@ -102,7 +102,14 @@ void Worker::Loop() {
     for (uint16_t i = 0; i < n; ++i) {
       ingress[i] = {{received[i]->data, received[i]->length}, ToDp(received[i]->source)};
     }
-    if (n > 0) forwarder_.ProcessBurst({ingress.data(), n}, now, batch);
+    if (n > 0) {
+      forwarder_.ProcessBurst({ingress.data(), n}, now, batch);
+      const dp::ForwarderCounters& c = forwarder_.counters();
+      if (c.addresses_latched + c.addresses_moved != addresses_learned_) {
+        addresses_learned_ = c.addresses_latched + c.addresses_moved;
+        if (address_listener_) address_listener_();
+      }
+    }
     if (now >= next_poll) {
       forwarder_.Poll(now, batch);
       next_poll = now + kPollIntervalUs;

@@ -291,15 +291,19 @@ void UringBackend::ArmWake(Queue& q) {
 }
 
 void UringBackend::Reap(Queue& q) {
-  while (q.stash_count < kStashSize) {
-    // Each completion yields at most one packet, so this never overfills the stash.
+  // Completions are taken in order. A receive completion needs a stash place (it yields at most
+  // one packet); when the stash is full the scan stops there, but send and wake completions ahead
+  // of it are still taken, so send slots come back even while received packets wait.
+  for (;;) {
     io_uring_cqe* cqes[kBurstSize];
-    const unsigned budget = std::min<unsigned>(kBurstSize, kStashSize - q.stash_count);
-    const unsigned count = io_uring_peek_batch_cqe(&q.ring, cqes, budget);
-    if (count == 0) break;
-    for (unsigned i = 0; i < count; ++i) {
-      const io_uring_cqe& cqe = *cqes[i];
-      switch (OpOf(cqe.user_data)) {
+    const unsigned count = io_uring_peek_batch_cqe(&q.ring, cqes, kBurstSize);
+    unsigned taken = 0;
+    for (; taken < count; ++taken) {
+      const io_uring_cqe& cqe = *cqes[taken];
+      const Op op = OpOf(cqe.user_data);
+      const bool receive = op == Op::kMultishotReceive || op == Op::kPrepostedReceive;
+      if (receive && q.stash_count >= kStashSize) break;
+      switch (op) {
         case Op::kMultishotReceive:
           OnMultishotReceive(q, cqe);
           break;
@@ -315,7 +319,8 @@ void UringBackend::Reap(Queue& q) {
           break;
       }
     }
-    io_uring_cq_advance(&q.ring, count);
+    io_uring_cq_advance(&q.ring, taken);
+    if (taken < count || count == 0) break;
   }
   PublishBuffers(q);
 }
@@ -448,6 +453,11 @@ uint16_t UringBackend::Send(uint16_t queue, std::span<const OutPacket> packets) 
     if (q.tx_free.empty()) {
       Submit(q);
       Reap(q);
+    }
+    if (q.tx_free.empty() && q.unsubmitted == 0) {
+      // Every slot is in flight: the kernel completes UDP sends quickly, so wait for one.
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe(&q.ring, &cqe) == 0) Reap(q);
     }
     if (q.tx_free.empty()) {
       q.counters.Drop(DropReason::kTxNoBuffer);

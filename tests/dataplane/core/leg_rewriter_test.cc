@@ -100,6 +100,24 @@ TEST(LegRewriterTest, PacketsFromBeforeTheSwitchAreStale) {
   EXPECT_EQ(r.Rewrite(Packet(0, 49, 0, false, 0)).reason, DropReason::kStalePacket);
 }
 
+// A stream that runs for more than half the 16-bit sequence space after its last switch keeps
+// flowing: the stale check must not compare against a switch point that far back.
+TEST(LegRewriterTest, LongRunningStreamIsNeverStale) {
+  LegRewriter r(1);
+  r.SetTarget(0);
+  uint16_t seq = 100;
+  ASSERT_EQ(r.Rewrite(Packet(0, seq, 0, true, 0)).reason, DropReason::kNone);
+  for (uint32_t i = 1; i < 3 * 65536; ++i) {
+    ++seq;
+    RewriteResult out = r.Rewrite(Packet(0, seq, i * 3000, false, i * 33'000ull));
+    ASSERT_EQ(out.reason, DropReason::kNone) << "packet " << i;
+    ASSERT_EQ(out.sequence_number, seq);
+  }
+  uint16_t input = 0;
+  EXPECT_TRUE(r.MapOutputSequence(static_cast<uint16_t>(seq - 5), &input));
+  EXPECT_EQ(input, static_cast<uint16_t>(seq - 5));
+}
+
 TEST(LegRewriterTest, PauseStopsAtOnce) {
   LegRewriter r(1);
   r.SetTarget(0);

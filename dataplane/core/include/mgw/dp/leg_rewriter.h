@@ -81,8 +81,12 @@ class LegRewriter {
   uint32_t ts_offset_ = 0;
   uint16_t switch_input_seq_ = 0;   // first input seq of the current encoding
   uint16_t switch_output_seq_ = 0;  // its output seq
-  uint16_t last_seq_ = 0;           // highest output seq sent
-  uint32_t last_ts_ = 0;            // output timestamp of that packet
+  // True until the output has moved kRecentSwitchSpan past the switch; only then can 16-bit
+  // comparisons tell packets from before the switch.
+  bool switch_recent_ = false;
+  static constexpr uint16_t kRecentSwitchSpan = 0x4000;
+  uint16_t last_seq_ = 0;  // highest output seq sent
+  uint32_t last_ts_ = 0;   // output timestamp of that packet
   uint64_t last_send_us_ = 0;
 };
 

@@ -1,12 +1,15 @@
 #pragma once
 
+#include <atomic>
 #include <boost/json/object.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -27,8 +30,14 @@ namespace mgw::dataplane {
 // serialised by one mutex; none of this is on the packet path.
 class DataplaneService : public control::ControlService {
  public:
+  // Installs itself as the workers' address listener: call before the workers start.
   DataplaneService(io::PacketBackend& backend, std::vector<Worker*> workers,
                    const dp::ForwarderConfig& config);
+  ~DataplaneService();  // StopAddressSync
+
+  // Stops the thread that shares latched addresses between workers; call before stopping the
+  // workers (it waits on them). Idempotent.
+  void StopAddressSync();
 
   std::variant<boost::json::object, control::Error> Handle(
       const control::Command& command) override;
@@ -64,6 +73,10 @@ class DataplaneService : public control::ControlService {
   std::optional<control::Error> Change(const Worker::Command& change);
   // Runs `read` on every worker between bursts (stats); false if a worker did not answer.
   bool ReadWorkers(const std::function<void(size_t worker, const dp::Forwarder&)>& read);
+  // A worker latched or moved an address: every worker holds its own tables, so the others (and
+  // the replica) get it pinned, or they would not send to that participant. Holds mutex_.
+  void SyncAddresses();
+  void AddressSyncLoop();
 
   const ParticipantInfo* Find(const std::string& participant) const;
   std::optional<control::Error> CheckVideoLimit(const ParticipantInfo& subscriber,
@@ -80,6 +93,13 @@ class DataplaneService : public control::ControlService {
   std::set<uint32_t> ssrcs_;
   uint64_t next_participant_id_ = 1;
   uint64_t next_meeting_id_ = 1;
+  std::map<dp::ParticipantId, dp::Endpoint> known_addresses_;  // what every worker has
+
+  std::atomic<bool> address_sync_pending_{false};
+  bool address_sync_stop_ = false;  // under sync_mutex_
+  std::mutex sync_mutex_;
+  std::condition_variable sync_cv_;
+  std::thread sync_thread_;
 };
 
 }  // namespace mgw::dataplane

@@ -53,6 +53,13 @@ class Worker {
   // command are a program error here: the control thread validates changes first.
   void Post(Command command, std::shared_ptr<Completion> done);
 
+  // Called on the worker's thread after a burst in which it latched or moved a participant's
+  // address, so that the other workers (whose tables are separate) can learn it. Set before
+  // Start; it must not block.
+  void SetAddressListener(std::function<void()> listener) {
+    address_listener_ = std::move(listener);
+  }
+
   uint16_t queue() const { return queue_; }
 
  private:
@@ -70,6 +77,8 @@ class Worker {
   std::thread thread_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> has_commands_{false};
+  std::function<void()> address_listener_;
+  uint64_t addresses_learned_ = 0;  // latched + moved, as last reported
   std::mutex commands_mutex_;
   std::vector<Pending> commands_;
 };

@@ -1,0 +1,684 @@
+// End to end: a real mgw-dataplane process per backend (posix, uring, dpdk on net_af_packet),
+// programmed over its control socket, with participants as kernel UDP sockets in a network
+// namespace on the other side of a veth pair (see README.md). Needs root; a backend that cannot
+// start fails its tests, never skips them.
+
+#include <gtest/gtest.h>
+#include <poll.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e_support.h"
+
+namespace mgw::e2e {
+namespace {
+
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using control::AddParticipant;
+using control::SrtpSuite;
+
+constexpr auto kDeadline = 5s;
+constexpr uint8_t kVideoPt = 96;
+
+// Every test of a suite shares one dataplane, so SSRCs and names must not repeat.
+uint32_t NextSsrc() {
+  static uint32_t next = 0x10000;
+  return next += 16;
+}
+
+AddParticipant Member(const std::string& name, const std::string& meeting, uint32_t audio_ssrc,
+                      const std::optional<std::string>& address = std::nullopt) {
+  AddParticipant add;
+  add.participant = name;
+  add.meeting = meeting;
+  add.address = address;
+  add.audio = control::AudioSpec{audio_ssrc, 111, 48000, "opus"};
+  return add;
+}
+
+AddParticipant VideoPublisher(const std::string& name, const std::string& meeting, Codec codec,
+                              const std::vector<uint32_t>& ssrcs,
+                              const std::optional<std::string>& address = std::nullopt) {
+  AddParticipant add = Member(name, meeting, ssrcs.front() + 8, address);
+  control::VideoSpec video;
+  video.codec = codec == Codec::kVp8 ? "vp8" : "h264";
+  video.payload_type = kVideoPt;
+  const uint64_t bitrates[] = {150'000, 500'000, 1'500'000};
+  for (size_t i = 0; i < ssrcs.size(); ++i) {
+    video.encodings.push_back(
+        {ssrcs[i], std::nullopt, ssrcs.size() == 1 ? 1'000'000 : bitrates[i]});
+  }
+  add.video = video;
+  return add;
+}
+
+// One RTP source: sequence numbers and timestamps advance per packet.
+class VideoSource {
+ public:
+  VideoSource(Peer& peer, Codec codec, uint32_t ssrc, uint16_t first_seq = 1000)
+      : peer_(peer), codec_(codec), ssrc_(ssrc), seq_(first_seq), ts_(ssrc * 7) {}
+
+  // Sends one packet tagged `tag`; returns what went on the wire (before any SRTP).
+  Rtp Send(bool keyframe, uint32_t tag, bool with_extension = false, SrtpContext* srtp = nullptr) {
+    Rtp rtp = Make(keyframe, tag, with_extension);
+    Bytes wire = BuildRtp(rtp);
+    if (srtp != nullptr) wire = srtp->ProtectRtp(wire);
+    EXPECT_TRUE(peer_.Send(wire));
+    return rtp;
+  }
+  Rtp Make(bool keyframe, uint32_t tag, bool with_extension = false) {
+    Rtp rtp;
+    rtp.pt = kVideoPt;
+    rtp.ssrc = ssrc_;
+    rtp.seq = seq_++;
+    rtp.ts = ts_;
+    rtp.marker = tag % 3 == 2;  // a frame every three packets
+    if (rtp.marker) ts_ += 3000;
+    if (with_extension) {
+      // RFC 8285 one-byte header: id 1, 2 bytes (e.g. audio level), padded to a word.
+      rtp.extension = {0xBE, 0xDE, 0x00, 0x01, 0x11, static_cast<uint8_t>(tag), 0x55, 0x00};
+    }
+    rtp.payload = VideoPayload(codec_, keyframe, tag, 100 + (tag * 37) % 900);
+    return rtp;
+  }
+  uint32_t ssrc() const { return ssrc_; }
+
+ private:
+  Peer& peer_;
+  Codec codec_;
+  uint32_t ssrc_;
+  uint16_t seq_;
+  uint32_t ts_;
+};
+
+// RTP received by `peer` until `last` matches one (included) or the deadline passes.
+std::vector<Rtp> ReceiveUntil(Peer& peer, const std::function<bool(const Rtp&)>& last,
+                              SrtpContext* srtp = nullptr,
+                              std::chrono::milliseconds timeout = kDeadline) {
+  std::vector<Rtp> out;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return out;
+    std::optional<Bytes> got = peer.Receive(left);
+    if (!got) return out;
+    if (IsRtcp(*got)) continue;
+    if (srtp != nullptr) {
+      got = srtp->UnprotectRtp(*got);
+      EXPECT_TRUE(got.has_value()) << "a forwarded packet failed SRTP authentication";
+      if (!got) continue;
+    }
+    std::optional<Rtp> rtp = ParseRtp(*got);
+    if (!rtp) continue;
+    out.push_back(*rtp);
+    if (last(out.back())) return out;
+  }
+}
+
+std::function<bool(const Rtp&)> TagIs(Codec codec, uint32_t tag) {
+  return [codec, tag](const Rtp& r) { return PayloadTag(codec, r.payload) == tag; };
+}
+
+// Forwarded copies of `sent` as `received`: same payload, marker, extension and PT; the output
+// SSRC; continuous sequence numbers; timestamps moved by one constant.
+void ExpectForwardedCopies(const std::vector<Rtp>& sent, const std::vector<Rtp>& received,
+                           uint32_t output_ssrc, const std::string& who) {
+  SCOPED_TRACE(who);
+  ASSERT_EQ(received.size(), sent.size()) << "every packet exactly once";
+  for (size_t i = 0; i < sent.size(); ++i) {
+    SCOPED_TRACE("packet " + std::to_string(i));
+    EXPECT_EQ(received[i].payload, sent[i].payload);
+    EXPECT_EQ(received[i].extension, sent[i].extension);
+    EXPECT_EQ(received[i].marker, sent[i].marker);
+    EXPECT_EQ(received[i].pt, kVideoPt);
+    EXPECT_EQ(received[i].ssrc, output_ssrc);
+    if (i > 0) {
+      EXPECT_EQ(static_cast<uint16_t>(received[i].seq - received[i - 1].seq), 1);
+      EXPECT_EQ(received[i].ts - received[0].ts, sent[i].ts - sent[0].ts);
+    }
+  }
+}
+
+std::vector<uint32_t> ReceivePliMediaSsrcs(Peer& publisher, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    std::optional<Bytes> got = publisher.Receive(std::max(left, 1ms));
+    if (!got) break;
+    if (!IsRtcp(*got)) continue;
+    std::vector<uint32_t> ssrcs = PliMediaSsrcs(*got);
+    if (!ssrcs.empty()) return ssrcs;
+  }
+  return {};
+}
+
+void Drain(Peer& peer) {
+  while (peer.Receive(0ms)) {
+  }
+}
+
+// ---- Backends ----
+
+struct Posix {
+  static constexpr BackendSpec kSpec{"posix", 1};
+};
+struct Uring {
+  static constexpr BackendSpec kSpec{"uring", 1};
+};
+struct Dpdk {
+  static constexpr BackendSpec kSpec{"dpdk", 1};
+};
+struct PosixTwoWorkers {
+  static constexpr BackendSpec kSpec{"posix", 2};
+};
+struct UringTwoWorkers {
+  static constexpr BackendSpec kSpec{"uring", 2};
+};
+
+class BackendNames {
+ public:
+  template <typename T>
+  static std::string GetName(int) {
+    return std::string(T::kSpec.backend) + "_" + std::to_string(T::kSpec.workers) + "w";
+  }
+};
+
+template <typename B>
+class DataplaneTest : public ::testing::Test {
+ protected:
+  // Exceptions here would skip the tests; they must fail instead (SetUp checks ok()).
+  static void SetUpTestSuite() { env_ = new DataplaneEnv(B::kSpec); }
+  static void TearDownTestSuite() {
+    delete env_;
+    env_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(env_->ok()) << env_->error(); }
+  void TearDown() override {
+    if (!HasFailure() || !env_->ok()) return;
+    std::cerr << "mgw-dataplane output:\n" << env_->daemon_output() << "\n";
+    std::istringstream metrics(env_->Metrics());
+    for (std::string line; std::getline(metrics, line);) {
+      if (line[0] != '#' && line.substr(line.rfind(' ') + 1) != "0") std::cerr << line << "\n";
+    }
+  }
+
+  DataplaneEnv& env() { return *env_; }
+  // Adds `n` receive-side members; even ones get their address signalled, odd ones latch it
+  // from an RTCP receiver report they send first.
+  std::vector<std::unique_ptr<Peer>> AddSubscribers(const std::string& prefix,
+                                                    const std::string& meeting, size_t n,
+                                                    bool latch_some = true) {
+    std::vector<std::unique_ptr<Peer>> peers;
+    for (size_t i = 0; i < n; ++i) {
+      peers.push_back(env().MakePeer());
+      const bool latched = latch_some && i % 2 == 1;
+      const uint32_t ssrc = NextSsrc();
+      std::optional<std::string> address;
+      if (!latched) address = peers.back()->address();
+      env().Call(Member(prefix + std::to_string(i), meeting, ssrc, address));
+      if (latched) {
+        EXPECT_TRUE(peers.back()->Send(ReceiverReport(ssrc)));
+        EXPECT_TRUE(
+            env().WaitForAddress(prefix + std::to_string(i), peers.back()->address(), kDeadline))
+            << "address of " << prefix << i << " not latched";
+      }
+    }
+    return peers;
+  }
+
+  static DataplaneEnv* env_;
+};
+template <typename B>
+DataplaneEnv* DataplaneTest<B>::env_ = nullptr;
+
+using SingleWorkerBackends = ::testing::Types<Posix, Uring, Dpdk>;
+TYPED_TEST_SUITE(DataplaneTest, SingleWorkerBackends, BackendNames);
+
+// 1. One publisher, 1, 4 and 49 subscribers: each gets every packet exactly once.
+TYPED_TEST(DataplaneTest, FanOutToOneFourAndFortyNineSubscribers) {
+  for (size_t n : {1, 4, 49}) {
+    SCOPED_TRACE(std::to_string(n) + " subscribers");
+    const std::string meeting = "fan" + std::to_string(n);
+    auto pub_peer = this->env().MakePeer();
+    const uint32_t ssrc = NextSsrc();
+    // The publisher's address is latched from its first packet.
+    this->env().Call(VideoPublisher(meeting + "-pub", meeting, Codec::kVp8, {ssrc}));
+    auto subs = this->AddSubscribers(meeting + "-sub", meeting, n);
+    for (size_t i = 0; i < n; ++i) {
+      this->env().Call(
+          control::Subscribe{meeting + "-sub" + std::to_string(i), meeting + "-pub", 1'000'000});
+    }
+    VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+    std::vector<Rtp> sent;
+    constexpr uint32_t kPackets = 30;
+    for (uint32_t t = 0; t < kPackets; ++t) sent.push_back(source.Send(t == 0, t, t % 3 == 0));
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<Rtp> got = ReceiveUntil(*subs[i], TagIs(Codec::kVp8, kPackets - 1));
+      ExpectForwardedCopies(sent, got, ssrc, "subscriber " + std::to_string(i));
+    }
+    // A duplicate of the last packet would arrive before this one.
+    sent.push_back(source.Send(false, kPackets));
+    for (size_t i = 0; i < n; ++i) {
+      std::vector<Rtp> got = ReceiveUntil(*subs[i], TagIs(Codec::kVp8, kPackets));
+      ASSERT_EQ(got.size(), 1u) << "subscriber " << i;
+    }
+    json::object stats = this->env().Stats(meeting + "-sub0");
+    const json::array& legs = stats.at("participants").as_array().at(0).at("legs").as_array();
+    bool found = false;
+    for (const json::value& leg : legs) {
+      if (leg.at("kind") != "video") continue;
+      found = true;
+      EXPECT_EQ(leg.at("packets").to_number<uint64_t>(), kPackets + 1);
+    }
+    EXPECT_TRUE(found) << json::serialize(stats);
+    this->env().Call(control::RemoveMeeting{meeting});
+  }
+}
+
+// 2. SRTP both ways with libsrtp on the participants' side; a tampered packet is counted.
+TYPED_TEST(DataplaneTest, SrtpEndToEndAndTamperedPacketCounted) {
+  for (SrtpSuite suite : {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAeadAes128Gcm}) {
+    const std::string meeting = std::string("srtp-") + std::string(control::ToString(suite));
+    SCOPED_TRACE(meeting);
+    auto pub_peer = this->env().MakePeer();
+    const uint32_t ssrc = NextSsrc();
+    AddParticipant pub = VideoPublisher(meeting + "-pub", meeting, Codec::kVp8, {ssrc});
+    const Bytes pub_rx = RandomKey(suite, 1), pub_tx = RandomKey(suite, 2);
+    pub.srtp = control::SrtpKeys{suite, pub_rx, pub_tx};
+    this->env().Call(pub);
+
+    std::vector<std::unique_ptr<Peer>> subs;
+    std::vector<std::unique_ptr<SrtpContext>> sub_in;
+    for (int i = 0; i < 2; ++i) {
+      subs.push_back(this->env().MakePeer());
+      const std::string name = meeting + "-sub" + std::to_string(i);
+      const uint32_t sub_ssrc = NextSsrc();
+      const Bytes rx = RandomKey(suite, static_cast<uint8_t>(10 + i));
+      const Bytes tx = RandomKey(suite, static_cast<uint8_t>(20 + i));
+      AddParticipant add = Member(name, meeting, sub_ssrc);
+      add.srtp = control::SrtpKeys{suite, rx, tx};
+      if (i == 0) add.address = subs.back()->address();  // the other one latches (SRTCP)
+      this->env().Call(add);
+      if (i == 1) {
+        SrtpContext out(suite, rx, true);
+        ASSERT_TRUE(out.ok());
+        ASSERT_TRUE(subs.back()->Send(out.ProtectRtcp(ReceiverReport(sub_ssrc))));
+        ASSERT_TRUE(this->env().WaitForAddress(name, subs.back()->address(), kDeadline));
+      }
+      sub_in.push_back(std::make_unique<SrtpContext>(suite, tx, false));
+      ASSERT_TRUE(sub_in.back()->ok());
+      this->env().Call(control::Subscribe{name, meeting + "-pub", 1'000'000});
+    }
+
+    const uint64_t auth_fail_stats = this->env().Drops("srtp_auth_fail");
+    const double auth_fail_metric =
+        this->env().MetricSum("mgw_dataplane_drops_total", "reason=\"srtp_auth_fail\"");
+    SrtpContext protect(suite, pub_rx, true);
+    ASSERT_TRUE(protect.ok());
+    VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+    std::vector<Rtp> sent;
+    for (uint32_t t = 0; t < 10; ++t) sent.push_back(source.Send(t == 0, t, t == 4, &protect));
+    // A tampered packet: one bit of the authentication tag flipped.
+    Bytes tampered = protect.ProtectRtp(BuildRtp(source.Make(false, 999)));
+    tampered.back() ^= 0x01;
+    ASSERT_TRUE(pub_peer->Send(tampered));
+    for (uint32_t t = 10; t < 20; ++t) sent.push_back(source.Send(false, t, false, &protect));
+    for (size_t i = 0; i < subs.size(); ++i) {
+      std::vector<Rtp> got = ReceiveUntil(*subs[i], TagIs(Codec::kVp8, 19), sub_in[i].get());
+      ASSERT_EQ(got.size(), sent.size()) << "subscriber " << i;
+      for (size_t k = 0; k < got.size(); ++k) {
+        EXPECT_EQ(got[k].payload, sent[k].payload) << "subscriber " << i << " packet " << k;
+        EXPECT_EQ(got[k].ssrc, ssrc);
+        // The tampered packet is a gap for the subscribers too (they may NACK it).
+        if (k > 0) {
+          EXPECT_EQ(static_cast<uint16_t>(got[k].seq - got[k - 1].seq), k == 10 ? 2 : 1);
+        }
+      }
+    }
+    EXPECT_EQ(this->env().Drops("srtp_auth_fail"), auth_fail_stats + 1);
+    EXPECT_EQ(this->env().MetricSum("mgw_dataplane_drops_total", "reason=\"srtp_auth_fail\""),
+              auth_fail_metric + 1);
+    this->env().Call(control::RemoveMeeting{meeting});
+  }
+}
+
+// 3. A NACK from a subscriber is answered from the cache (plain retransmission: the control
+// protocol has no per-subscription RTX SSRC, so RFC 4588 output cannot be configured).
+TYPED_TEST(DataplaneTest, NackGetsRetransmission) {
+  const std::string meeting = "nack";
+  auto pub_peer = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  this->env().Call(VideoPublisher("nack-pub", meeting, Codec::kVp8, {ssrc}, pub_peer->address()));
+  auto subs = this->AddSubscribers("nack-sub", meeting, 1);
+  this->env().Call(control::Subscribe{"nack-sub0", "nack-pub", 1'000'000});
+  VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+  for (uint32_t t = 0; t < 10; ++t) source.Send(t == 0, t);
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 9));
+  ASSERT_EQ(got.size(), 10u);
+
+  const double retransmissions = this->env().MetricSum("mgw_dataplane_retransmissions_sent_total");
+  // Lost: the 5th and (BLP bit 1) the 7th packet as the subscriber numbered them. The sender
+  // SSRC is one nobody signalled: receive-only endpoints are found by their address.
+  const uint32_t sender = NextSsrc();
+  ASSERT_TRUE(subs[0]->Send(Nack(sender, got[4].ssrc, got[4].seq, 0x0002)));
+  std::vector<Rtp> again = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 6));
+  ASSERT_EQ(again.size(), 2u);
+  for (const auto& [retransmitted, original] : {std::pair{again[0], got[4]}, {again[1], got[6]}}) {
+    EXPECT_EQ(retransmitted.seq, original.seq);
+    EXPECT_EQ(retransmitted.ts, original.ts);
+    EXPECT_EQ(retransmitted.ssrc, original.ssrc);
+    EXPECT_EQ(retransmitted.pt, original.pt);
+    EXPECT_EQ(retransmitted.payload, original.payload);
+  }
+  EXPECT_EQ(this->env().MetricSum("mgw_dataplane_retransmissions_sent_total"), retransmissions + 2);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 4. A PLI from a subscriber reaches the publisher, for the encoding the subscriber receives.
+TYPED_TEST(DataplaneTest, PliReachesPublisherRewrittenToItsEncoding) {
+  const std::string meeting = "pli";
+  auto pub_peer = this->env().MakePeer();
+  const std::vector<uint32_t> ssrcs = {NextSsrc(), NextSsrc(), NextSsrc()};
+  this->env().Call(VideoPublisher("pli-pub", meeting, Codec::kVp8, ssrcs, pub_peer->address()));
+  auto subs = this->AddSubscribers("pli-sub", meeting, 1);
+  std::vector<std::unique_ptr<VideoSource>> sources;
+  for (uint32_t s : ssrcs)
+    sources.push_back(std::make_unique<VideoSource>(*pub_peer, Codec::kVp8, s));
+  // Every encoding active (a packet seen) before anyone subscribes.
+  for (size_t e = 0; e < 3; ++e) sources[e]->Send(false, static_cast<uint32_t>(e));
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (this->env().MetricSum("mgw_dataplane_stream_packets_total", "pli-pub") < 3 &&
+         std::chrono::steady_clock::now() < deadline) {
+  }
+  this->env().Call(control::Subscribe{"pli-sub0", "pli-pub", 2'000'000});
+  // Subscribing asks the publisher for a keyframe of the encoding that fits 2 Mbit/s.
+  std::vector<uint32_t> asked = ReceivePliMediaSsrcs(*pub_peer, kDeadline);
+  ASSERT_EQ(asked, std::vector<uint32_t>{ssrcs[2]});
+  for (uint32_t t = 1; t < 4; ++t) {
+    for (size_t e = 0; e < 3; ++e) sources[e]->Send(t == 1, static_cast<uint32_t>(t * 10 + e));
+  }
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 32));
+  ASSERT_EQ(got.size(), 3u) << "only the top encoding";
+  const uint32_t output_ssrc = got[0].ssrc;
+  EXPECT_EQ(output_ssrc, ssrcs[0]);  // the publisher's first encoding SSRC, by default
+
+  Drain(*pub_peer);
+  const double received = this->env().MetricSum("mgw_dataplane_keyframe_requests_received_total");
+  ASSERT_TRUE(subs[0]->Send(Pli(NextSsrc(), output_ssrc)));
+  asked = ReceivePliMediaSsrcs(*pub_peer, kDeadline);
+  EXPECT_EQ(asked, std::vector<uint32_t>{ssrcs[2]}) << "PLI for the encoding being forwarded";
+  EXPECT_EQ(this->env().MetricSum("mgw_dataplane_keyframe_requests_received_total"), received + 1);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 5. Simulcast: raising and lowering the bitrate switches encodings at keyframes, and the
+// subscriber sees one continuous stream.
+TYPED_TEST(DataplaneTest, SimulcastSwitchLandsOnKeyframe) {
+  const std::string meeting = "simulcast";
+  auto pub_peer = this->env().MakePeer();
+  const std::vector<uint32_t> ssrcs = {NextSsrc(), NextSsrc(), NextSsrc()};
+  this->env().Call(VideoPublisher("sim-pub", meeting, Codec::kVp8, ssrcs, pub_peer->address()));
+  auto subs = this->AddSubscribers("sim-sub", meeting, 1);
+  this->env().Call(control::Subscribe{"sim-sub0", "sim-pub", 200'000});
+  std::vector<std::unique_ptr<VideoSource>> sources;
+  for (uint32_t s : ssrcs)
+    sources.push_back(std::make_unique<VideoSource>(*pub_peer, Codec::kVp8, s));
+  // Step t sends one packet per encoding, tagged t*10 + encoding.
+  auto step = [&](uint32_t t, int keyframe_encoding) {
+    for (size_t e = 0; e < 3; ++e) {
+      sources[e]->Send(t == 0 || static_cast<int>(e) == keyframe_encoding,
+                       static_cast<uint32_t>(t * 10 + e));
+    }
+  };
+  std::vector<uint32_t> expected;  // tags the subscriber should see
+  for (uint32_t t = 0; t < 5; ++t) step(t, -1), expected.push_back(t * 10);
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 40));
+  this->env().Call(control::Subscribe{"sim-sub0", "sim-pub", 2'000'000});
+  // Until encoding 2 has a keyframe, encoding 0 continues.
+  for (uint32_t t = 5; t < 8; ++t) step(t, -1), expected.push_back(t * 10);
+  // Step 8 sends encoding 0 before encoding 2's keyframe, so that packet still goes out.
+  step(8, 2);
+  expected.insert(expected.end(), {80, 82});
+  for (uint32_t t = 9; t < 12; ++t) step(t, -1), expected.push_back(t * 10 + 2);
+  std::vector<Rtp> more = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 112));
+  got.insert(got.end(), more.begin(), more.end());
+  this->env().Call(control::Subscribe{"sim-sub0", "sim-pub", 200'000});
+  for (uint32_t t = 12; t < 14; ++t) step(t, -1), expected.push_back(t * 10 + 2);
+  for (uint32_t t = 14; t < 18; ++t) step(t, t == 14 ? 0 : -1), expected.push_back(t * 10);
+  more = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 170));
+  got.insert(got.end(), more.begin(), more.end());
+
+  std::vector<uint32_t> tags;
+  for (const Rtp& r : got) tags.push_back(PayloadTag(Codec::kVp8, r.payload).value_or(~0u));
+  ASSERT_EQ(tags, expected);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].ssrc, ssrcs[0]);
+    if (i == 0) continue;
+    EXPECT_EQ(static_cast<uint16_t>(got[i].seq - got[i - 1].seq), 1) << "packet " << i;
+    EXPECT_GE(static_cast<int32_t>(got[i].ts - got[i - 1].ts), 0) << "packet " << i;
+    if (tags[i] % 10 != tags[i - 1] % 10) {
+      EXPECT_TRUE(IsKeyframePayload(Codec::kVp8, got[i].payload)) << "switch at packet " << i;
+    }
+  }
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 6. Malformed input is dropped, counted by reason, and forwarding goes on.
+TYPED_TEST(DataplaneTest, MalformedInputDroppedAndCountedByReason) {
+  const std::string meeting = "malformed";
+  auto pub_peer = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  this->env().Call(VideoPublisher("bad-pub", meeting, Codec::kVp8, {ssrc}, pub_peer->address()));
+  auto subs = this->AddSubscribers("bad-sub", meeting, 1);
+  this->env().Call(control::Subscribe{"bad-sub0", "bad-pub", 1'000'000});
+  VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+  std::vector<Rtp> sent = {source.Send(true, 0)};
+  ASSERT_EQ(ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 0)).size(), 1u);
+
+  const std::vector<std::string> reasons = {
+      "short_header",  "bad_version",        "not_rtp_or_rtcp", "unknown_ssrc",
+      "csrc_past_end", "extension_past_end", "bad_padding",     "rtcp_compound_error"};
+  const json::object before = this->env().Stats().at("drops").as_object();
+  Bytes valid = BuildRtp(source.Make(false, 1));
+  std::vector<Bytes> bad;
+  bad.push_back({0x80});                                            // short_header
+  bad.push_back({0x80, 0x60, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00});  // short_header
+  Bytes version1 = valid;
+  version1[0] = 0x40;  // version 1
+  bad.push_back(version1);
+  Bytes unknown = valid;
+  unknown[8] ^= 0xFF;  // an SSRC nobody signalled
+  bad.push_back(unknown);
+  Bytes csrc(valid.begin(), valid.begin() + 20);
+  csrc[0] = 0x8F;  // 15 CSRCs announced, 2 present
+  bad.push_back(csrc);
+  Bytes extension(valid.begin(), valid.begin() + 12);
+  extension[0] = 0x90;
+  extension.insert(extension.end(), {0xBE, 0xDE, 0x00, 0x0A, 0x10, 0x01, 0x00, 0x00});
+  bad.push_back(extension);  // extension of 10 words, 1 present
+  Bytes padding = valid;
+  padding[0] |= 0x20;
+  padding.back() = 0xFF;  // 255 bytes of padding in a shorter packet
+  bad.push_back(padding);
+  bad.push_back({0x80, 0xC9, 0x00, 0x07, 0x00, 0x00, 0x00, 0x00});  // RR longer than sent
+  for (const Bytes& b : bad) ASSERT_TRUE(pub_peer->Send(b));
+  // The worker goes on: the next valid packet arrives, after everything above was handled.
+  ASSERT_TRUE(pub_peer->Send(valid));
+  ASSERT_EQ(ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 1)).size(), 1u);
+
+  const json::object after = this->env().Stats().at("drops").as_object();
+  std::map<std::string, uint64_t> delta;
+  for (const std::string& r : reasons) {
+    delta[r] = after.at(r).to_number<uint64_t>() - before.at(r).to_number<uint64_t>();
+  }
+  EXPECT_EQ(delta["short_header"], 2u);
+  // The demultiplexer (RFC 7983) sees no RTP in a first byte outside 128-191, so a wrong
+  // version counts as not_rtp_or_rtcp before the RTP parser could say bad_version.
+  EXPECT_EQ(delta["not_rtp_or_rtcp"] + delta["bad_version"], 1u);
+  EXPECT_EQ(delta["csrc_past_end"], 1u);
+  EXPECT_EQ(delta["extension_past_end"], 1u);
+  EXPECT_EQ(delta["bad_padding"], 1u);
+  EXPECT_EQ(delta["unknown_ssrc"], 1u);
+  // RTCP from an unknown SSRC is matched to the publisher by its address, then fails to parse.
+  EXPECT_EQ(delta["rtcp_compound_error"], 1u);
+  EXPECT_GE(this->env().MetricSum("mgw_dataplane_drops_total", "reason=\"csrc_past_end\""), 1);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 7. swap: once answered, nothing more of the old feed; the new one starts at a keyframe and
+// continues the subscriber's sequence numbers.
+TYPED_TEST(DataplaneTest, SwapIsAtomicAndStartsOnKeyframe) {
+  const std::string meeting = "swap";
+  auto a_peer = this->env().MakePeer();
+  auto b_peer = this->env().MakePeer();
+  const uint32_t a_ssrc = NextSsrc(), b_ssrc = NextSsrc();
+  this->env().Call(VideoPublisher("swap-a", meeting, Codec::kH264, {a_ssrc}, a_peer->address()));
+  this->env().Call(VideoPublisher("swap-b", meeting, Codec::kH264, {b_ssrc}, b_peer->address()));
+  auto subs = this->AddSubscribers("swap-sub", meeting, 1);
+  this->env().Call(control::Subscribe{"swap-sub0", "swap-a", 1'000'000});
+
+  // Both publishers send while the swap happens: a packet each per millisecond, keyframes every
+  // 10 (pacing the load, not synchronising anything).
+  constexpr uint32_t kBTagBase = 100000;
+  std::atomic<bool> stop{false};
+  std::atomic<uint32_t> a_sent{0};
+  std::thread sender([&] {
+    VideoSource a(*a_peer, Codec::kH264, a_ssrc);
+    VideoSource b(*b_peer, Codec::kH264, b_ssrc);
+    for (uint32_t i = 0; !stop.load(); ++i) {
+      a.Send(i % 10 == 0, i);
+      a_sent.store(i + 1);
+      b.Send(i % 10 == 5, kBTagBase + i);
+      poll(nullptr, 0, 1);
+    }
+    b.Send(false, kBTagBase + 999999);  // the end
+  });
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kH264, 20));
+  this->env().Call(control::Swap{"swap-sub0", {"swap-a"}, {{"swap-b", 1'000'000}}});
+  const uint32_t a_sent_at_answer = a_sent.load();
+  std::vector<Rtp> more = ReceiveUntil(*subs[0], [&](const Rtp& r) {
+    return PayloadTag(Codec::kH264, r.payload).value_or(0) >= kBTagBase + 30;
+  });
+  stop = true;
+  sender.join();
+  got.insert(got.end(), more.begin(), more.end());
+  more = ReceiveUntil(*subs[0], TagIs(Codec::kH264, kBTagBase + 999999));
+  got.insert(got.end(), more.begin(), more.end());
+  ASSERT_FALSE(got.empty());
+  ASSERT_EQ(PayloadTag(Codec::kH264, got.back().payload), kBTagBase + 999999);
+
+  bool on_b = false;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const uint32_t tag = PayloadTag(Codec::kH264, got[i].payload).value_or(0);
+    const bool from_b = tag >= kBTagBase;
+    if (!from_b) {
+      EXPECT_FALSE(on_b) << "feed A after feed B, packet " << i;
+      // A packet whose send began before the answer may still arrive; nothing later.
+      EXPECT_LE(tag, a_sent_at_answer) << "feed A after the swap was answered";
+    } else if (!on_b) {
+      EXPECT_TRUE(IsKeyframePayload(Codec::kH264, got[i].payload)) << "B starts at a keyframe";
+      on_b = true;
+    }
+    EXPECT_EQ(got[i].ssrc, a_ssrc) << "the leg keeps its output SSRC";
+    if (i > 0) {
+      EXPECT_EQ(static_cast<uint16_t>(got[i].seq - got[i - 1].seq), 1) << "packet " << i;
+    }
+  }
+  EXPECT_TRUE(on_b);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 8. Two workers: flows spread over both queues, every packet still delivered exactly once, to
+// subscribers whose address was signalled and to ones whose address was latched.
+template <typename B>
+class TwoWorkerTest : public DataplaneTest<B> {};
+using TwoWorkerBackends = ::testing::Types<PosixTwoWorkers, UringTwoWorkers>;
+TYPED_TEST_SUITE(TwoWorkerTest, TwoWorkerBackends, BackendNames);
+
+TYPED_TEST(TwoWorkerTest, EveryPacketOnceAcrossWorkers) {
+  DataplaneEnv& env = this->env();
+  const std::string meeting = "workers";
+  // Publishers until each queue carries at least two of them (the kernel's SO_REUSEPORT hash
+  // decides); each probe is one junk datagram, seen in the backend's per-queue counters.
+  auto queue_rx = [&](int q) {
+    return env.MetricSum("mgw_dataplane_io_rx_packets_total",
+                         "queue=\"" + std::to_string(q) + "\"");
+  };
+  std::vector<std::unique_ptr<Peer>> pubs;
+  int per_queue[2] = {0, 0};
+  for (int tries = 0; tries < 32 && (per_queue[0] < 2 || per_queue[1] < 2); ++tries) {
+    auto peer = env.MakePeer();
+    const double before[2] = {queue_rx(0), queue_rx(1)};
+    ASSERT_TRUE(peer->Send({0x00}));
+    int queue = -1;
+    const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+    while (queue < 0 && std::chrono::steady_clock::now() < deadline) {
+      if (queue_rx(0) > before[0]) queue = 0;
+      if (queue_rx(1) > before[1]) queue = 1;
+    }
+    ASSERT_GE(queue, 0);
+    if (per_queue[queue] >= 2) continue;
+    ++per_queue[queue];
+    pubs.push_back(std::move(peer));
+  }
+  ASSERT_EQ(per_queue[0], 2);
+  ASSERT_EQ(per_queue[1], 2);
+
+  std::vector<uint32_t> ssrcs;
+  for (size_t p = 0; p < pubs.size(); ++p) {
+    ssrcs.push_back(NextSsrc());
+    // Half the publishers signalled, half latched.
+    std::optional<std::string> address;
+    if (p % 2 == 0) address = pubs[p]->address();
+    env.Call(
+        VideoPublisher("w-pub" + std::to_string(p), meeting, Codec::kVp8, {ssrcs[p]}, address));
+  }
+  auto subs = this->AddSubscribers("w-sub", meeting, 4);
+  for (size_t s = 0; s < subs.size(); ++s) {
+    for (size_t p = 0; p < pubs.size(); ++p) {
+      env.Call(
+          control::Subscribe{"w-sub" + std::to_string(s), "w-pub" + std::to_string(p), 1'000'000});
+    }
+  }
+  constexpr uint32_t kPackets = 20;
+  std::vector<std::unique_ptr<VideoSource>> sources;
+  std::vector<std::vector<Rtp>> sent(pubs.size());
+  for (size_t p = 0; p < pubs.size(); ++p) {
+    sources.push_back(std::make_unique<VideoSource>(*pubs[p], Codec::kVp8, ssrcs[p]));
+  }
+  for (uint32_t t = 0; t < kPackets; ++t) {
+    for (size_t p = 0; p < pubs.size(); ++p) {
+      sent[p].push_back(sources[p]->Send(t == 0, static_cast<uint32_t>(p * 1000 + t)));
+    }
+  }
+  for (size_t s = 0; s < subs.size(); ++s) {
+    std::map<uint32_t, std::vector<Rtp>> by_ssrc;
+    size_t done = 0;
+    ReceiveUntil(*subs[s], [&](const Rtp& r) {
+      by_ssrc[r.ssrc].push_back(r);
+      const uint32_t tag = PayloadTag(Codec::kVp8, r.payload).value_or(0);
+      if (tag % 1000 == kPackets - 1) ++done;
+      return done == pubs.size();
+    });
+    for (size_t p = 0; p < pubs.size(); ++p) {
+      ExpectForwardedCopies(sent[p], by_ssrc[ssrcs[p]], ssrcs[p],
+                            "subscriber " + std::to_string(s) + ", publisher " + std::to_string(p));
+    }
+  }
+  env.Call(control::RemoveMeeting{meeting});
+}
+
+}  // namespace
+}  // namespace mgw::e2e
