@@ -8,7 +8,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config git clang-format clang-tidy file
   # dataplane
-  libdpdk-dev dpdk liburing-dev libsrtp2-dev libpcap-dev libnuma-dev
+  libdpdk-dev dpdk dpdk-dev liburing-dev libsrtp2-dev libpcap-dev libnuma-dev
   # recorder
   libopus-dev libavcodec-dev libavformat-dev libavutil-dev ffmpeg
   # controlplane
@@ -18,7 +18,7 @@ packages=(
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   # tests, benchmarks, packaging
   libgtest-dev libgmock-dev libbenchmark-dev prometheus iproute2 iputils-ping procps curl
-  wrk nginx-light systemd dpkg-dev fakeroot python3 socat
+  wrk nginx-light systemd dpkg-dev fakeroot python3 socat gnuplot-nox
 )
 
 missing=()

@@ -109,6 +109,14 @@ std::vector<KeySpec> BuildSchema() {
        "How much of each stream is kept for NACK retransmission, in milliseconds.", 0, 10000},
       {"dataplane.pli_interval_ms", Type::kInt, int64_t{500},
        "Least time between two PLI/FIR forwarded to one publisher, in milliseconds.", 0, 60000},
+      {"dataplane.max_participants", Type::kInt, int64_t{4096},
+       "Participants one dataplane holds (publishers and subscribers); each worker sizes its "
+       "tables for it (streams: twice as many, SSRCs: eight times).",
+       1, 1000000},
+      {"dataplane.max_legs", Type::kInt, int64_t{131072},
+       "Subscriber legs (one per subscriber and forwarded stream, audio included) one dataplane "
+       "holds.",
+       1, 16777216},
       {"dataplane.dpdk.eal_args", Type::kStringList, List{},
        "Arguments for the DPDK EAL, e.g. [\"-l\", \"0-1\", \"-a\", \"0000:03:00.0\"]."},
       {"dataplane.dpdk.port", Type::kString, string(""),

@@ -66,6 +66,11 @@ io::BackendConfig BackendConfigFrom(const config::Config& config) {
 
 dp::ForwarderConfig ForwarderConfigFrom(const config::Config& config) {
   dp::ForwarderConfig forwarder;
+  const auto participants = static_cast<uint32_t>(config.GetInt("dataplane.max_participants"));
+  forwarder.max_participants = participants;
+  forwarder.max_streams = 2 * participants;
+  forwarder.max_ssrcs = 8 * participants;
+  forwarder.max_legs = static_cast<uint32_t>(config.GetInt("dataplane.max_legs"));
   forwarder.keyframe_request_interval_us =
       static_cast<uint64_t>(config.GetInt("dataplane.pli_interval_ms")) * 1000;
   forwarder.video_cache.max_age_us =

@@ -1,0 +1,37 @@
+#pragma once
+
+// mgw-bench's command line: the grid (every combination of the listed values is one point) and
+// how each point is measured.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mgw::bench {
+
+struct BenchOptions {
+  std::vector<std::string> backends{"dpdk", "uring", "posix"};
+  std::vector<uint32_t> workers{1};
+  std::vector<uint32_t> fanouts{16};
+  std::vector<size_t> sizes{1200};
+  std::vector<std::string> srtp{"off"};
+  std::vector<uint32_t> publishers{10};
+  double rate_pps = 0;  // fixed offered ingress rate; 0: --search
+  int search_steps = 5;
+  double trial_seconds = 0.5;
+  bool quick = false;
+  bool baselines = true;
+  std::string out_dir = "mgw-bench-out";
+  std::string dataplane;  // mgw-dataplane binary; default: next to mgw-bench
+  // dpdk: a port on a lab machine instead of the generated net_pcap device; the load then comes
+  // from an external generator (see perf/README.md) and egress is read from the io counters.
+  std::string dpdk_port;
+  std::vector<std::string> dpdk_eal;
+  std::string command;  // as typed, for the report
+};
+
+// Parses argv; exits on --help or a bad option (CLI11).
+BenchOptions ParseBenchOptions(int argc, char** argv);
+
+}  // namespace mgw::bench

@@ -1,0 +1,336 @@
+// mgw-bench: the packet benchmark harness (see perf/README.md).
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "bench_options.h"
+#include "bench_result.h"
+#include "dataplane_process.h"
+#include "kernel_relay.h"
+#include "pcap_writer.h"
+#include "srtp_baseline.h"
+#include "testpmd_baseline.h"
+#include "trial.h"
+#include "udp_socket.h"
+
+namespace mgw::bench {
+namespace {
+
+SrtpMode ParseSrtp(const std::string& s) {
+  if (s == "aes_cm" || s == "AES_CM_128_HMAC_SHA1_80") return SrtpMode::kAesCm;
+  if (s == "gcm" || s == "AEAD_AES_128_GCM") return SrtpMode::kGcm;
+  if (s == "off") return SrtpMode::kOff;
+  throw std::runtime_error("--srtp: expected off, aes_cm or gcm, got " + s);
+}
+
+std::string Machine() {
+  utsname u{};
+  uname(&u);
+  return std::to_string(std::thread::hardware_concurrency()) + " cores, Linux " + u.release;
+}
+
+std::string DefaultDataplane() {
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return (self.parent_path() / "mgw-dataplane").string();
+}
+
+CpuSnapshot ProcessCpu(const DataplaneProcess& process) {
+  return [&process] {
+    std::map<int, std::pair<std::string, double>> out;
+    for (const auto& [tid, cpu] : process.Cpu()) out[tid] = {cpu.name, cpu.seconds};
+    return out;
+  };
+}
+
+CpuSnapshot RelayCpu(const KernelRelay& relay) {
+  return [&relay] {
+    return std::map<int, std::pair<std::string, double>>{{0, {"relay", relay.CpuSeconds()}}};
+  };
+}
+
+class Bench {
+ public:
+  explicit Bench(BenchOptions options) : o_(std::move(options)) {
+    if (o_.dataplane.empty()) o_.dataplane = DefaultDataplane();
+  }
+
+  RunResult Run() {
+    const auto start = std::chrono::steady_clock::now();
+    RunResult run;
+    run.command = o_.command;
+    run.machine = Machine();
+    for (const auto& backend : o_.backends)
+      for (uint32_t workers : o_.workers)
+        for (uint32_t fanout : o_.fanouts)
+          for (size_t size : o_.sizes)
+            for (const auto& srtp : o_.srtp)
+              for (uint32_t publishers : o_.publishers) {
+                PointSpec spec{backend, workers,    fanout,      size,
+                               srtp,    publishers, o_.rate_pps, o_.rate_pps == 0};
+                PointResult point = RunPoint(spec);
+                PrintPoint(point);
+                run.points.push_back(std::move(point));
+              }
+    for (auto& [key, b] : relay_) run.baselines.push_back(b);
+    for (auto& [key, b] : srtp_) run.baselines.push_back(b);
+    for (auto& [key, b] : testpmd_) run.baselines.push_back(b);
+    for (const auto& b : run.baselines) PrintBaseline(b);
+    run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return run;
+  }
+
+ private:
+  PointResult RunPoint(const PointSpec& spec) {
+    PointResult p;
+    p.spec = spec;
+    try {
+      const SrtpMode srtp = ParseSrtp(spec.srtp);
+      if (spec.packet_size < 64 || spec.packet_size > 1400) {
+        throw std::runtime_error("--size: expected 64 to 1400 bytes");
+      }
+      if (spec.backend == "dpdk") {
+        RunDpdkPoint(spec, srtp, &p);
+      } else {
+        RunSocketPoint(spec, srtp, &p);
+      }
+      if (srtp != SrtpMode::kOff && o_.baselines && p.measured) {
+        const BaselineResult& b = SrtpBaseline(srtp, spec.packet_size);
+        if (b.pps && *b.pps > 0) p.srtp_ratio = p.measured->egress_pps / *b.pps;
+      }
+    } catch (const std::exception& e) {
+      p.error = e.what();
+    }
+    return p;
+  }
+
+  // Room for every publisher and subscriber, and every leg (each subscriber takes each
+  // publisher's stream), with headroom; never below the dataplane's defaults.
+  static void SizeTables(const Topology& topology, DataplaneOptions* d) {
+    const uint64_t participants = 2ull * (topology.publishers + topology.fanout);
+    const uint64_t legs = 2ull * topology.publishers * (topology.fanout + 1);
+    d->max_participants = static_cast<uint32_t>(std::max<uint64_t>(4096, participants));
+    d->max_legs = static_cast<uint32_t>(std::max<uint64_t>(131072, legs));
+  }
+
+  void RunSocketPoint(const PointSpec& spec, SrtpMode srtp, PointResult* p) {
+    const Topology topology{spec.publishers, spec.fanout};
+    {
+      DataplaneOptions d;
+      d.binary = o_.dataplane;
+      d.backend = spec.backend;
+      d.workers = spec.workers;
+      SizeTables(topology, &d);
+      d.media_port = PickFreeUdpPort();
+      DataplaneProcess process(d);
+      process.Program(topology, srtp, sink_.port(), false);
+      SocketTrials trials(topology, spec.packet_size, d.media_port, sink_, o_.trial_seconds,
+                          ProcessCpu(process));
+      Measure(spec, trials, p);
+      p->dataplane_drops = process.ScrapeDrops();
+    }
+    p->baseline_name = "kernel_relay";
+    if (!o_.baselines) return;
+    const BaselineResult& relay = RelayBaseline(topology, spec.packet_size);
+    p->baseline_pps = relay.pps;
+    if (relay.pps && *relay.pps > 0) p->ratio = p->measured->egress_pps / *relay.pps;
+  }
+
+  void Measure(const PointSpec& spec, SocketTrials& trials, PointResult* p) {
+    trials.Run(20'000);  // warm-up: addresses latch, encodings turn active, legs start
+    if (spec.search) {
+      p->mode = "search";
+      p->measured = trials.Search(o_.search_steps, &p->trials);
+      p->at_half_rate = trials.Run(p->measured->ingress_pps / 2);
+      p->trials.push_back(*p->at_half_rate);
+    } else {
+      p->mode = "fixed";
+      p->measured = trials.Run(spec.rate_pps);
+      p->trials.push_back(*p->measured);
+    }
+  }
+
+  const BaselineResult& RelayBaseline(const Topology& topology, size_t size) {
+    const std::string key = std::to_string(topology.fanout) + "/" + std::to_string(size) + "/" +
+                            std::to_string(topology.publishers);
+    auto it = relay_.find(key);
+    if (it != relay_.end()) return it->second;
+    BaselineResult b;
+    b.name = "kernel_relay";
+    b.detail = "recvmmsg/sendmmsg relay, 1 thread, fanout " + std::to_string(topology.fanout) +
+               ", " + std::to_string(size) + " B, " + std::to_string(topology.publishers) +
+               " publishers";
+    KernelRelay relay(topology, sink_.port());
+    SocketTrials trials(topology, size, relay.port(), sink_, o_.trial_seconds, RelayCpu(relay));
+    trials.Run(20'000);
+    std::vector<TrialResult> all;
+    TrialResult best =
+        o_.rate_pps > 0 ? trials.Run(o_.rate_pps) : trials.Search(o_.search_steps, &all);
+    b.pps = best.egress_pps;
+    b.trial = best;
+    return relay_[key] = b;
+  }
+
+  const BaselineResult& SrtpBaseline(SrtpMode suite, size_t size) {
+    const std::string key = ToString(suite) + "/" + std::to_string(size);
+    auto it = srtp_.find(key);
+    if (it != srtp_.end()) return it->second;
+    BaselineResult b;
+    b.name = "libsrtp_protect";
+    b.detail = ToString(suite) + ", " + std::to_string(size) + " B, one core";
+    b.pps = MeasureLibsrtpProtectRate(suite, size, o_.quick ? 0.1 : 0.5);
+    return srtp_[key] = b;
+  }
+
+  // net_pcap replaying one generated pcap per worker queue (infinite_rx); with only rx_pcap
+  // given, the PMD's TX queues count and drop every frame, which is what net_null does.
+  std::string PcapDevargs(const PointSpec& spec) {
+    const Topology topology{spec.publishers, spec.fanout};
+    std::string devargs = "net_pcap0";
+    for (uint32_t w = 0; w < spec.workers; ++w) {
+      const std::string path = "/tmp/mgw-bench-" + std::to_string(getpid()) + "-" +
+                               std::to_string(spec.packet_size) + "-" +
+                               std::to_string(spec.publishers) + "-q" + std::to_string(w) + "-of" +
+                               std::to_string(spec.workers) + ".pcap";
+      if (!std::filesystem::exists(path)) {
+        const size_t frames = std::max<size_t>(512, std::min<size_t>(spec.publishers * 8, 2048));
+        WritePublisherPcap(path, topology, spec.packet_size, w, spec.workers, frames);
+        pcaps_.push_back(path);
+      }
+      devargs += ",rx_pcap=" + path;
+    }
+    return devargs + ",infinite_rx=1";
+  }
+
+  void RunDpdkPoint(const PointSpec& spec, SrtpMode srtp, PointResult* p) {
+    const Topology topology{spec.publishers, spec.fanout};
+    DataplaneOptions d;
+    d.binary = o_.dataplane;
+    d.backend = "dpdk";
+    d.workers = spec.workers;
+    SizeTables(topology, &d);
+    const std::string devargs = o_.dpdk_port.empty() ? PcapDevargs(spec) : o_.dpdk_port;
+    d.dpdk_port = devargs;
+    d.eal_args = o_.dpdk_eal;
+    if (d.eal_args.empty()) {
+      d.eal_args = {
+          "--no-huge",
+          "-m",
+          "1024",
+          "--no-shconf",
+          "--file-prefix=mgwb" + std::to_string(getpid()),
+          "--no-pci",
+          "--no-telemetry",
+          "--lcores=0@(0-" + std::to_string(std::thread::hardware_concurrency() - 1) + ")",
+          "--log-level=lib.eal:warning"};
+    }
+    p->mode = "pcap";
+    {
+      DataplaneProcess process(d);
+      process.Program(topology, srtp, 0, true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));  // legs start, caches warm
+      auto cpu = ProcessCpu(process);
+      auto before_cpu = cpu();
+      auto before = process.ScrapeIo();
+      const auto t0 = std::chrono::steady_clock::now();
+      std::this_thread::sleep_for(std::chrono::duration<double>(o_.trial_seconds * 2));
+      auto after = process.ScrapeIo();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      auto after_cpu = cpu();
+      TrialResult t;
+      t.ingress_pps = (after.rx_packets - before.rx_packets) / seconds;
+      t.egress_pps = (after.tx_packets - before.tx_packets) / seconds;
+      const double expected = t.ingress_pps * spec.fanout;
+      t.loss = expected > 0 ? std::max(0.0, 1.0 - t.egress_pps / expected) : 1.0;
+      for (const auto& [tid, entry] : after_cpu) {
+        auto it = before_cpu.find(tid);
+        const double share =
+            (entry.second - (it == before_cpu.end() ? 0 : it->second.second)) / seconds;
+        if (share >= 0.02) t.cpu[entry.first + "/" + std::to_string(tid)] = share;
+      }
+      p->measured = t;
+      p->trials.push_back(t);
+      p->dataplane_drops = process.ScrapeDrops();
+    }
+    p->baseline_name = "testpmd_io";
+    if (!o_.baselines || !o_.dpdk_port.empty()) return;
+    const BaselineResult& tp = TestpmdBaseline(spec, devargs);
+    p->baseline_pps = tp.pps;
+    if (tp.pps && *tp.pps > 0) p->ratio = p->measured->egress_pps / *tp.pps;
+  }
+
+  const BaselineResult& TestpmdBaseline(const PointSpec& spec, const std::string& devargs) {
+    auto it = testpmd_.find(devargs);
+    if (it != testpmd_.end()) return it->second;
+    BaselineResult b;
+    b.name = "testpmd_io";
+    b.detail = "dpdk-testpmd --forward-mode=io, 1 forwarding lcore, " +
+               std::to_string(spec.packet_size) + " B, " + std::to_string(spec.workers) +
+               " rx_pcap queue(s)";
+    TestpmdResult r = MeasureTestpmdIoForward(devargs, o_.quick ? 1.0 : 2.0);
+    b.pps = r.tx_pps;
+    b.note = r.note;
+    if (!r.note.empty()) std::cout << "mgw-bench: " << r.note << "\n";
+    return testpmd_[devargs] = b;
+  }
+
+  static void PrintPoint(const PointResult& p) {
+    std::printf("%-6s w%u f%-2u %4zuB srtp=%-23s pub=%-5u ", p.spec.backend.c_str(), p.spec.workers,
+                p.spec.fanout, p.spec.packet_size, p.spec.srtp.c_str(), p.spec.publishers);
+    if (!p.error.empty()) {
+      std::printf("ERROR %s\n", p.error.c_str());
+      return;
+    }
+    const TrialResult& t = *p.measured;
+    const TrialResult& lat = p.at_half_rate ? *p.at_half_rate : t;
+    std::printf("in %9.0f pps  out %10.0f pps  loss %.4f  p50/p99/p99.9 %.1f/%.1f/%.1f us",
+                t.ingress_pps, t.egress_pps, t.loss, lat.p50_us, lat.p99_us, lat.p999_us);
+    if (p.ratio) std::printf("  %s ratio %.3f", p.baseline_name.c_str(), *p.ratio);
+    if (p.srtp_ratio) std::printf("  libsrtp ratio %.3f", *p.srtp_ratio);
+    std::printf("\n");
+    std::fflush(stdout);
+  }
+
+  static void PrintBaseline(const BaselineResult& b) {
+    std::printf("baseline %-16s %-70s %s\n", b.name.c_str(), b.detail.c_str(),
+                b.pps ? std::to_string(static_cast<long long>(*b.pps)).append(" pps").c_str()
+                      : b.note.c_str());
+  }
+
+ public:
+  ~Bench() {
+    for (const auto& path : pcaps_) std::remove(path.c_str());
+  }
+
+ private:
+  BenchOptions o_;
+  UdpSink sink_;
+  std::map<std::string, BaselineResult> relay_;
+  std::map<std::string, BaselineResult> srtp_;
+  std::map<std::string, BaselineResult> testpmd_;
+  std::vector<std::string> pcaps_;
+};
+
+}  // namespace
+}  // namespace mgw::bench
+
+int main(int argc, char** argv) {
+  mgw::bench::BenchOptions options = mgw::bench::ParseBenchOptions(argc, argv);
+  const std::string out = options.out_dir;
+  mgw::bench::Bench bench(std::move(options));
+  mgw::bench::RunResult run = bench.Run();
+  mgw::bench::WriteReports(run, out);
+  std::printf("mgw-bench: %.1f s; results in %s/results.json, results.csv\n", run.seconds,
+              out.c_str());
+  for (const auto& p : run.points) {
+    if (!p.error.empty()) return 1;
+  }
+  return 0;
+}

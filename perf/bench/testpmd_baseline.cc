@@ -1,0 +1,79 @@
+#include "testpmd_baseline.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+namespace mgw::bench {
+namespace {
+
+std::string FindTestpmd() {
+  for (const char* path : {"/usr/bin/dpdk-testpmd", "/usr/local/bin/dpdk-testpmd"}) {
+    if (access(path, X_OK) == 0) return path;
+  }
+  return "";
+}
+
+}  // namespace
+
+TestpmdResult MeasureTestpmdIoForward(const std::string& port_devargs, double seconds) {
+  const std::string binary = FindTestpmd();
+  if (binary.empty()) {
+    return {std::nullopt,
+            "dpdk-testpmd not found (Debian package dpdk-dev); framework baseline skipped"};
+  }
+  const std::string log = "/tmp/mgw-bench-testpmd-" + std::to_string(getpid()) + ".log";
+  const std::string prefix = "--file-prefix=mgwbtp" + std::to_string(getpid());
+  const std::string vdev = "--vdev=" + port_devargs;
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+    if (!freopen("/dev/null", "r", stdin)) _exit(126);
+    // Line-buffered through stdbuf: testpmd's stdout is a file here, and its periodic
+    // statistics must reach it before the SIGINT.
+    execl("/usr/bin/stdbuf", "stdbuf", "-oL", binary.c_str(), "--no-huge", "-m", "512",
+          "--no-shconf", prefix.c_str(), "--no-pci", "-l", "0-1", vdev.c_str(), "--",
+          "--forward-mode=io", "--port-topology=loop", "--auto-start", "--stats-period=1",
+          "--no-lsc-interrupt", "--total-num-mbufs=16384", nullptr);
+    _exit(127);
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds + 1.5));
+  kill(pid, SIGINT);
+  for (int i = 0; i < 60 && waitpid(pid, nullptr, WNOHANG) != pid; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (i == 59) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
+  std::ifstream in(log);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(log.c_str());
+  // Each period prints "Tx-pps: N"; the first one covers start-up, so take the best of the rest.
+  std::vector<double> rates;
+  const std::string all = text.str();
+  std::regex pattern("Tx-pps:\\s+([0-9]+)");
+  for (auto it = std::sregex_iterator(all.begin(), all.end(), pattern);
+       it != std::sregex_iterator(); ++it) {
+    rates.push_back(std::strtod((*it)[1].str().c_str(), nullptr));
+  }
+  if (rates.size() < 2) {
+    return {std::nullopt, "dpdk-testpmd printed no rates: " + all.substr(0, 400)};
+  }
+  std::sort(rates.begin() + 1, rates.end());
+  return {rates[1 + (rates.size() - 1) / 2], ""};  // median of the periods after the first
+}
+
+}  // namespace mgw::bench
