@@ -41,7 +41,10 @@ DropReason Forwarder::Process(const IngressPacket& packet, uint64_t now_us, Outp
         reason = ProcessRtcp(packet.data, packet.source, now_us, input, out);
         break;
       default:
-        reason = DropReason::kNotRtpOrRtcp;
+        // First bytes 0-63 belong to STUN, ZRTP and DTLS (RFC 7983): another protocol. Above 63
+        // only RTP would be expected here, so the packet is RTP with a version other than 2.
+        reason = packet.data.size() >= 1 && packet.data[0] >= 64 ? DropReason::kBadVersion
+                                                                 : DropReason::kNotRtpOrRtcp;
         break;
     }
   }

@@ -115,6 +115,12 @@ INSTANTIATE_TEST_SUITE_P(
         ForwarderDropCase{
             "Stun", {0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xA4, 0x42}, DropReason::kNotRtpOrRtcp},
         ForwarderDropCase{"Dtls", {0x16, 0xFE, 0xFD, 0x00}, DropReason::kNotRtpOrRtcp},
+        ForwarderDropCase{"Version1",
+                          {0x40, 0x6F, 0, 1, 0, 0, 0, 2, 0x0B, 0xAD, 0xBE, 0xEF, 1},
+                          DropReason::kBadVersion},
+        ForwarderDropCase{"Version3",
+                          {0xC0, 0x6F, 0, 1, 0, 0, 0, 2, 0x0B, 0xAD, 0xBE, 0xEF, 1},
+                          DropReason::kBadVersion},
         ForwarderDropCase{"UnknownSsrc",
                           {0x80, 0x6F, 0, 1, 0, 0, 0, 2, 0x0B, 0xAD, 0xBE, 0xEF, 1},
                           DropReason::kUnknownSsrc},

@@ -524,9 +524,9 @@ TYPED_TEST(DataplaneTest, MalformedInputDroppedAndCountedByReason) {
     delta[r] = after.at(r).to_number<uint64_t>() - before.at(r).to_number<uint64_t>();
   }
   EXPECT_EQ(delta["short_header"], 2u);
-  // The demultiplexer (RFC 7983) sees no RTP in a first byte outside 128-191, so a wrong
-  // version counts as not_rtp_or_rtcp before the RTP parser could say bad_version.
-  EXPECT_EQ(delta["not_rtp_or_rtcp"] + delta["bad_version"], 1u);
+  // Version 1 (first byte 64-127) is not another protocol's range (RFC 7983): a wrong version.
+  EXPECT_EQ(delta["bad_version"], 1u);
+  EXPECT_EQ(delta["not_rtp_or_rtcp"], 0u);
   EXPECT_EQ(delta["csrc_past_end"], 1u);
   EXPECT_EQ(delta["extension_past_end"], 1u);
   EXPECT_EQ(delta["bad_padding"], 1u);
