@@ -3,15 +3,19 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
 #include <boost/json.hpp>
 #include <mutex>
 #include <set>
 #include <stdexcept>
 #include <thread>
+
+#include "mgw/common/http_upgrade.h"
 
 namespace mgw::http {
 
@@ -130,6 +134,7 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code addr_ec;
     auto remote = stream_.socket().remote_endpoint(addr_ec);
     if (!addr_ec) request.remote_address = remote.address().to_string();
+    if (server_.options.upgrade && beast::websocket::is_upgrade(message)) return HandOver(request);
 
     Response response;
     try {
@@ -139,6 +144,18 @@ class Session : public std::enable_shared_from_this<Session> {
       response = Response::Problem(500, "/problems/internal", "Internal server error");
     }
     Write(std::move(response), message.keep_alive(), message.version());
+  }
+
+  // The connection leaves this server's bookkeeping: the upgrade handler owns it now.
+  void HandOver(Request& request) {
+    stream_.expires_never();
+    auto upgrade = std::make_unique<UpgradeRequest>(UpgradeRequest{
+        std::move(request), std::move(stream_), parser_->release(), std::move(buffer_)});
+    {
+      std::lock_guard lock(server_.sessions_mutex);
+      server_.sessions.erase(shared_from_this());
+    }
+    server_.options.upgrade(std::move(upgrade));
   }
 
   void WriteError(Response response) { Write(std::move(response), false, 11); }
@@ -154,9 +171,32 @@ class Session : public std::enable_shared_from_this<Session> {
     out->prepare_payload();
     bhttp::async_write(stream_, *out,
                        [self = shared_from_this(), out, keep_alive](beast::error_code ec, size_t) {
-                         if (ec || !keep_alive) return self->Finish();
+                         if (ec) return self->Finish();
+                         if (!keep_alive) return self->Linger();
                          self->ReadRequest();
                        });
+  }
+
+  // Closing right after an early answer (413, 431, 400) while the client is still sending would
+  // make the kernel reset the connection, which can destroy the answer before the client reads
+  // it. So: stop sending, then read and discard what the client still sends, for a bounded time
+  // and amount, before closing (nginx's "lingering close").
+  void Linger() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(std::chrono::seconds(2));
+    DiscardInput(0);
+  }
+
+  void DiscardInput(size_t discarded) {
+    constexpr size_t kLingerLimit = 4 << 20;
+    if (discarded > kLingerLimit) return Finish();
+    auto scratch = std::make_shared<std::array<char, 16384>>();
+    stream_.async_read_some(asio::buffer(*scratch), [self = shared_from_this(), scratch, discarded](
+                                                        beast::error_code ec, size_t n) {
+      if (ec) return self->Finish();  // EOF, timeout or reset: done
+      self->DiscardInput(discarded + n);
+    });
   }
 
   void Finish() {

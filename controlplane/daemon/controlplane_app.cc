@@ -11,6 +11,7 @@
 #include "instrumented_handler.h"
 #include "mgw/common/admin_endpoints.h"
 #include "mgw/common/http_server.h"
+#include "mgw/common/http_upgrade.h"
 #include "mgw/common/metrics.h"
 #include "mgw/common/process_metrics.h"
 #include "mgw/service/services.h"
@@ -20,6 +21,9 @@
 #include "mgw/storage/database.h"
 #include "mgw/storage/migrations.h"
 #include "mgw/storage/storage_error.h"
+#include "node/dataplane_link.h"
+#include "node/node_registry.h"
+#include "signalling/signalling_server.h"
 
 namespace mgw::controlplane {
 namespace {
@@ -105,7 +109,25 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
       return {false, fmt::format("database unavailable: {}", e.what())};
     }
   });
+  // The local dataplane: registered as a node, heartbeated, and programmed by signalling.
+  const std::string dataplane_socket =
+      config.GetPath("controlplane.dataplane_socket", "runtime_dir");
+  std::string public_url = config.GetString("controlplane.public_url");
+  while (!public_url.empty() && public_url.back() == '/') public_url.pop_back();
+  DataplaneLink link(dataplane_socket);
+  const std::string node_id = DefaultNodeId(dataplane_socket);
+  SignallingServer signalling(services, &link, node_id);
+  NodeRegistry nodes(
+      services, link,
+      {.node_id = node_id,
+       .signalling_url = public_url + kSignallingPath,
+       .on_node_down = [&signalling](const std::string& id) { signalling.NotifyNodeDown(id); }});
+  nodes.Start();
+
   http::ServerOptions options;
+  options.upgrade = [&signalling](std::unique_ptr<http::UpgradeRequest> upgrade) {
+    signalling.Accept(std::move(upgrade));
+  };
   options.address = config.GetString("controlplane.listen_address");
   options.port = static_cast<uint16_t>(config.GetInt("controlplane.port"));
   options.threads = static_cast<int>(config.GetInt("controlplane.threads"));
@@ -127,9 +149,11 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
       });
   http::Server server(options, std::ref(handler));
   server.Start();
-  spdlog::info("API on http://{}:{}/ (accounts, meetings, healthz, readyz, metrics)",
+  spdlog::info("API on http://{}:{}/ (accounts, meetings, signalling, healthz, readyz, metrics)",
                options.address, server.port());
   shutdown.Wait();
+  nodes.Stop();
+  signalling.CloseAll();
   server.Stop();
   return 0;
 }

@@ -21,7 +21,14 @@ HttpResult HttpFetch(const std::string& host, uint16_t port, const std::string& 
   for (const auto& [name, value] : headers) request.set(name, value);
   request.body() = body;
   request.prepare_payload();
-  bhttp::write(stream, request);
+  // A server may answer early (413, 431) and stop reading while the body is still being sent:
+  // the write then fails, but the answer is waiting to be read.
+  beast::error_code write_error;
+  bhttp::write(stream, request, write_error);
+  if (write_error && write_error != asio::error::broken_pipe &&
+      write_error != asio::error::connection_reset) {
+    throw beast::system_error(write_error);
+  }
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(64 << 20);

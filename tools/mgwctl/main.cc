@@ -14,6 +14,7 @@
 #include "mgw/common/config.h"
 #include "mgw/control/control_server.h"
 #include "mgw/version.h"
+#include "signalling_command.h"
 
 namespace {
 
@@ -200,6 +201,8 @@ int main(int argc, char** argv) {
 
   mgwctl::ApiOptions api_options;
   mgwctl::AddApiCommands(app, api_options);
+  mgwctl::SignallingOptions signalling_options;
+  mgwctl::AddSignallingCommand(*app.get_subcommand("api"), signalling_options);
 
   try {
     app.parse(argc, argv);
@@ -208,6 +211,7 @@ int main(int argc, char** argv) {
     return status == 0 ? 0 : kExitUsage;
   }
   if (api_options.pending) return mgwctl::RunApiRequest(api_options, options.json_output);
+  if (signalling_options.requested) return mgwctl::RunSignalling(api_options, signalling_options);
   if (!command) return kExitUsage;
   return Run(options, *command);
 }

@@ -29,6 +29,31 @@ DataplaneNode DataplaneNodeStore::Register(const NodeRegistration& node) {
   return *Find(db_, node.id);
 }
 
+bool DataplaneNodeStore::Heartbeat(std::string_view id, const NodeLoad& load) {
+  return db_.Execute(
+             "UPDATE dataplane_nodes SET state = 'up', last_heartbeat_at = $1, updated_at = $1, "
+             "load_meetings = $2, load_participants = $3, load_packets_per_second = $4 "
+             "WHERE id = $5",
+             {ToUnixMillis(clock_.Now()), load.meetings, load.participants, load.packets_per_second,
+              id}) > 0;
+}
+
+std::vector<std::string> DataplaneNodeStore::MarkSilentNodesDown(
+    std::chrono::milliseconds max_silence) {
+  const std::int64_t now = ToUnixMillis(clock_.Now());
+  const std::int64_t cutoff = now - max_silence.count();
+  std::vector<std::string> ids;
+  // RETURNING makes the update and the list one statement, so two control planes racing report
+  // each node once.
+  for (const Row& row :
+       db_.Query("UPDATE dataplane_nodes SET state = 'down', updated_at = ? WHERE state = 'up' AND "
+                 "(last_heartbeat_at IS NULL OR last_heartbeat_at < ?) RETURNING id",
+                 {now, cutoff})) {
+    ids.push_back(row.GetString(0));
+  }
+  return ids;
+}
+
 std::optional<DataplaneNode> DataplaneNodeStore::Find(SqlExecutor& executor, std::string_view id) {
   std::optional<Row> row = executor.QueryOne(std::string(kNodeColumns) + "WHERE id = ?", {id});
   if (!row) return std::nullopt;

@@ -5,6 +5,8 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "child_process.h"
 
@@ -16,14 +18,15 @@ class ControlplaneProcess {
  public:
   static constexpr const char* kAdminPassword = "admin-password-1234";
 
-  ControlplaneProcess(const std::string& state_dir,
-                      const std::optional<std::string>& postgres_uri) {
+  ControlplaneProcess(const std::string& state_dir, const std::optional<std::string>& postgres_uri,
+                      std::vector<std::pair<std::string, std::string>> extra_env = {}) {
     ChildProcess::Options options;
     options.args = {BinaryPath("mgw-controlplane")};
     options.env = {{"MGW_STATE_DIR", state_dir},
                    {"MGW_RUNTIME_DIR", state_dir + "/run"},
                    {"MGW_CONTROLPLANE_PORT", "0"},
                    {"MGW_ADMIN_PASSWORD", kAdminPassword}};
+    for (auto& entry : extra_env) options.env.push_back(std::move(entry));
     if (postgres_uri) {
       options.env.emplace_back("MGW_CONTROLPLANE_DATABASE_BACKEND", "postgresql");
       options.env.emplace_back("MGW_CONTROLPLANE_DATABASE_POSTGRESQL_URI", *postgres_uri);

@@ -150,5 +150,63 @@ TEST_F(ServicesTest, ScopesAndRolesBound) {
   EXPECT_EQ(AccountService::EmailProblem("a@example.com"), "");
 }
 
+TEST_F(ServicesTest, SignallingJoinAllocatesMediaOnceAndRollsBackWhenTheDataplaneRefuses) {
+  services_->node_store.Register({.id = "n", .signalling_url = "u", .media_address = "a:1"});
+  Caller alice = SignUpAndLogin("alice@example.com");
+  const std::string id = services_->meetings.Create(alice, {.title = "t"}).meeting.id;
+
+  // The dataplane refuses: nothing is recorded.
+  EXPECT_THROW(services_->signalling.Join(alice, id, std::nullopt, false, true,
+                                          [](const MeetingView&, const storage::ParticipantMedia&) {
+                                            throw std::runtime_error("refused");
+                                          }),
+               std::runtime_error);
+  EXPECT_TRUE(services_->signalling.Users(id).empty());
+
+  int programmed = 0;
+  auto program = [&programmed](const MeetingView& view, const storage::ParticipantMedia& p) {
+    ++programmed;
+    EXPECT_EQ(view.node->id, "n");
+    EXPECT_TRUE(p.media);
+  };
+  SignallingJoin first = services_->signalling.Join(alice, id, "Alice", false, true, program);
+  ASSERT_TRUE(first.self.media);
+  const storage::MediaAllocation& media = *first.self.media;
+  EXPECT_NE(media.audio_ssrc, 0u);
+  EXPECT_NE(media.audio_ssrc, media.video_ssrc);
+  EXPECT_EQ(media.srtp_suite, "AES_CM_128_HMAC_SHA1_80");
+  EXPECT_EQ(media.srtp_rx_key.size(), 40u);  // base64 of 30 bytes: master key + salt
+  EXPECT_NE(media.srtp_rx_key, media.srtp_tx_key);
+  EXPECT_EQ(first.self.role, "host");
+  // Joining again resumes the participation: same media, the dataplane is not asked again.
+  SignallingJoin again = services_->signalling.Join(alice, id, "Alice", false, true, program);
+  EXPECT_EQ(programmed, 1);
+  EXPECT_EQ(again.self.media->audio_ssrc, media.audio_ssrc);
+  EXPECT_EQ(again.users.size(), 1u);
+}
+
+TEST_F(ServicesTest, VideoFeedsNameOpenPublishersOnly) {
+  services_->node_store.Register({.id = "n", .signalling_url = "u", .media_address = "a:1"});
+  Caller alice = SignUpAndLogin("alice@example.com");
+  Caller bob = SignUpAndLogin("bob@example.com");
+  const std::string id = services_->meetings.Create(alice, {.title = "t"}).meeting.id;
+  auto a = services_->signalling.Join(alice, id, std::nullopt, false, false, nullptr).self;
+  auto b = services_->signalling.Join(bob, id, std::nullopt, false, false, nullptr).self;
+  EXPECT_TRUE(b.media->srtp_suite.empty());  // plain RTP asked for
+
+  auto change = [&](std::vector<std::int64_t> add, std::vector<std::int64_t> remove) {
+    return services_->signalling.ChangeFeeds(
+        alice, id, {.remove = std::move(remove), .add = std::move(add), .bitrate_bps = 1}, nullptr);
+  };
+  EXPECT_EQ(KindOf([&] { change({a.participation_id}, {}); }), ErrorKind::kUnprocessable);
+  EXPECT_EQ(KindOf([&] { change({9999}, {}); }), ErrorKind::kUnprocessable);
+  EXPECT_EQ(change({b.participation_id}, {}).size(), 1u);
+  EXPECT_TRUE(change({}, {b.participation_id}).empty());
+  // Bob leaves: he can no longer be subscribed to.
+  ASSERT_TRUE(services_->signalling.Leave(bob, id));
+  EXPECT_EQ(KindOf([&] { change({b.participation_id}, {}); }), ErrorKind::kUnprocessable);
+  EXPECT_FALSE(services_->signalling.Leave(bob, id));
+}
+
 }  // namespace
 }  // namespace mgw::service

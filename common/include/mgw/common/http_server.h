@@ -45,6 +45,13 @@ struct Response {
 
 using Handler = std::function<Response(const Request&)>;
 
+// A request asking to switch protocols (WebSocket), with the connection it came on; defined in
+// mgw/common/http_upgrade.h (which needs Beast) so this header stays free of it.
+struct UpgradeRequest;
+// Takes over the connection: it now belongs to the callee, which runs it on the server's threads
+// and must close it before Server::Stop (Stop waits for every handler on those threads).
+using UpgradeHandler = std::function<void(std::unique_ptr<UpgradeRequest>)>;
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port; see Server::port()
@@ -52,6 +59,8 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   std::string server_name = "mgw";
+  // When set, a WebSocket upgrade request goes here instead of to the handler.
+  UpgradeHandler upgrade;
 };
 
 class Server {

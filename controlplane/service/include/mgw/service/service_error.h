@@ -68,6 +68,8 @@ inline constexpr std::string_view kMeetingEnded = "/problems/meeting-ended";
 inline constexpr std::string_view kNotParticipant = "/problems/not-participant";
 inline constexpr std::string_view kRateLimited = "/problems/rate-limited";
 inline constexpr std::string_view kUnavailable = "/problems/unavailable";
+inline constexpr std::string_view kSubscriptionLimit = "/problems/subscription-limit";
+inline constexpr std::string_view kWrongNode = "/problems/wrong-node";
 }  // namespace problem
 
 }  // namespace mgw::service

@@ -5,6 +5,7 @@
 #include "mgw/service/authenticator.h"
 #include "mgw/service/login_rate_limiter.h"
 #include "mgw/service/meeting_service.h"
+#include "mgw/service/signalling_service.h"
 #include "mgw/storage/account_store.h"
 #include "mgw/storage/api_key_store.h"
 #include "mgw/storage/clock.h"
@@ -13,6 +14,7 @@
 #include "mgw/storage/job_store.h"
 #include "mgw/storage/login_failure_store.h"
 #include "mgw/storage/meeting_store.h"
+#include "mgw/storage/participant_media_store.h"
 #include "mgw/storage/token_store.h"
 
 namespace mgw::service {
@@ -36,11 +38,13 @@ struct Services {
         meeting_store(db, clock),
         node_store(db, clock),
         job_store(db, clock),
+        media_store(clock),
         limiter(login_failures, clock, options.login_limits),
         authenticator(account_store),
         accounts(account_store, token_store, limiter, options.accounts),
         api_keys(account_store, api_key_store),
-        meetings(database, meeting_store, node_store, job_store) {}
+        meetings(database, meeting_store, node_store, job_store),
+        signalling(database, meeting_store, node_store, media_store) {}
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
 
@@ -53,11 +57,13 @@ struct Services {
   storage::MeetingStore meeting_store;
   storage::DataplaneNodeStore node_store;
   storage::JobStore job_store;
+  storage::ParticipantMediaStore media_store;
   LoginRateLimiter limiter;
   Authenticator authenticator;
   AccountService accounts;
   ApiKeyService api_keys;
   MeetingService meetings;
+  SignallingService signalling;
 };
 
 }  // namespace mgw::service

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mgw/service/caller.h"
+#include "mgw/service/meeting_service.h"
+#include "mgw/storage/database.h"
+#include "mgw/storage/dataplane_node_store.h"
+#include "mgw/storage/meeting_store.h"
+#include "mgw/storage/participant_media_store.h"
+
+namespace mgw::service {
+
+inline constexpr std::size_t kMaxVideoFeeds = 49;          // a participant
+inline constexpr std::size_t kMaxRecorderVideoFeeds = 50;  // the recorder
+
+struct SignallingJoin {
+  MeetingView meeting;
+  storage::ParticipantMedia self;                // with its media allocated
+  std::vector<storage::ParticipantMedia> users;  // everyone open in the meeting, self included
+};
+
+struct FeedChange {
+  std::vector<std::int64_t> remove;  // publishers' participation ids
+  std::vector<std::int64_t> add;
+  std::int64_t bitrate_bps = 0;  // for each added feed
+};
+
+// The database side of WebSocket signalling: joining with media (SSRCs and SRTP keys from
+// libsodium's randombytes), leaving, and video subscriptions with their limit. Each call runs in
+// one transaction holding the meeting's row lock; `program` is called inside it, before commit,
+// to program the dataplane, so when the dataplane refuses nothing is recorded. Thread-safe;
+// throws ServiceError.
+class SignallingService {
+ public:
+  using ProgramJoin = std::function<void(const MeetingView&, const storage::ParticipantMedia&)>;
+  using ProgramFeeds =
+      std::function<void(const storage::ParticipantMedia& subscriber, const FeedChange& change)>;
+
+  SignallingService(storage::Database& db, storage::MeetingStore& meetings,
+                    storage::DataplaneNodeStore& nodes, storage::ParticipantMediaStore& media)
+      : db_(db), meetings_(meetings), nodes_(nodes), media_(media) {}
+
+  // Opens (or resumes) the caller's participation and allocates its media when it has none;
+  // `program` runs only when media was allocated by this call. A recorder joins with role
+  // "recorder" and must be the host or an administrator.
+  SignallingJoin Join(const Caller& caller, std::string_view meeting_id,
+                      std::optional<std::string> display_name, bool recorder, bool srtp,
+                      const ProgramJoin& program);
+  // Closes the caller's participation and drops its subscriptions; the participation, or none
+  // when the caller was not in the meeting.
+  std::optional<storage::ParticipantMedia> Leave(const Caller& caller, std::string_view meeting_id);
+  // Applies `change` to the caller's video feeds: every named publisher must be open in the
+  // meeting and not the caller; the result may hold at most kMaxVideoFeeds (kMaxRecorderVideoFeeds
+  // for the recorder), else kConflict /problems/subscription-limit and nothing changes.
+  std::vector<storage::VideoSubscription> ChangeFeeds(const Caller& caller,
+                                                      std::string_view meeting_id,
+                                                      const FeedChange& change,
+                                                      const ProgramFeeds& program);
+  std::vector<storage::ParticipantMedia> Users(std::string_view meeting_id);
+
+  // Fresh media: two distinct non-zero SSRCs and, with `srtp`, AES_CM_128_HMAC_SHA1_80 keys (30
+  // bytes each); without, plain RTP (clients that cannot do SRTP; tests).
+  static storage::MediaAllocation AllocateMedia(bool srtp);
+
+ private:
+  storage::Database& db_;
+  storage::MeetingStore& meetings_;
+  storage::DataplaneNodeStore& nodes_;
+  storage::ParticipantMediaStore& media_;
+};
+
+}  // namespace mgw::service
