@@ -5,6 +5,7 @@
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <array>
+#include <boost/beast/core/string.hpp>
 #include <cctype>
 
 #include "mgw/common/secret.h"
@@ -12,16 +13,7 @@
 namespace mgw::log {
 namespace {
 
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using boost::beast::iequals;  // ASCII case-insensitive, no locale
 
 bool IsWordChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
@@ -34,7 +26,7 @@ constexpr std::array<std::string_view, 7> kSecretNames = {
 
 bool IsSecretName(std::string_view word) {
   for (std::string_view name : kSecretNames) {
-    if (word.size() >= name.size() && IEquals(word.substr(word.size() - name.size()), name) &&
+    if (word.size() >= name.size() && iequals(word.substr(word.size() - name.size()), name) &&
         (word.size() == name.size() ||
          !std::isalpha(static_cast<unsigned char>(word[word.size() - name.size() - 1])))) {
       return true;
@@ -111,7 +103,7 @@ std::string RedactSecrets(std::string_view text) {
   size_t i = 0;
   while (i < text.size()) {
     // "Bearer <token>" anywhere (Authorization headers, curl traces).
-    if (i + 7 <= text.size() && IEquals(text.substr(i, 7), "bearer ") &&
+    if (i + 7 <= text.size() && iequals(text.substr(i, 7), "bearer ") &&
         (i == 0 || !IsWordChar(text[i - 1]))) {
       out.append(text.substr(i, 7));
       size_t end = ValueEnd(text, i + 7);
@@ -153,7 +145,7 @@ std::string RedactSecrets(std::string_view text) {
       bool quoted = !value.empty() && (value.front() == '"' || value.front() == '\'');
       std::string_view inner =
           quoted && value.size() >= 2 ? value.substr(1, value.size() - 2) : value;
-      if (inner.empty() || inner == kRedacted || IEquals(inner, "bearer")) continue;
+      if (inner.empty() || inner == kRedacted || iequals(inner, "bearer")) continue;
       if (quoted) out.push_back(value.front());
       out.append(kRedacted);
       if (quoted) out.push_back(value.front());

@@ -56,43 +56,32 @@ std::string FormatValue(double value) {
   return fmt::format("{}", value);
 }
 
-std::string EscapeLabelValue(std::string_view value) {
+namespace {
+
+// Backslash and newline are escaped in HELP text and label values alike; double quotes only in
+// label values (text format 0.0.4).
+std::string Escape(std::string_view text, bool quotes) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\\') {
+      out += "\\\\";
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' && quotes) {
+      out += "\\\"";
+    } else {
+      out += c;
     }
   }
   return out;
 }
 
-std::string EscapeHelp(std::string_view help) {
-  std::string out;
-  for (char c : help) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+}  // namespace
+
+std::string EscapeLabelValue(std::string_view value) { return Escape(value, true); }
+
+std::string EscapeHelp(std::string_view help) { return Escape(help, false); }
 
 void TextWriter::Family(std::string_view name, std::string_view help, MetricType type) {
   if (!IsValidMetricName(name)) {

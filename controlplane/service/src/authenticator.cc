@@ -1,5 +1,7 @@
 #include "mgw/service/authenticator.h"
 
+#include <boost/beast/core/string.hpp>
+
 #include "mgw/service/service_error.h"
 #include "mgw/storage/secret_token.h"
 
@@ -11,23 +13,12 @@ ServiceError InvalidToken(const char* detail) {
                       "Invalid bearer token", detail);
 }
 
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace
 
 Caller Authenticator::Authenticate(std::optional<std::string_view> authorization) {
   constexpr std::string_view kScheme = "bearer ";
   if (!authorization || authorization->size() <= kScheme.size() ||
-      !EqualsIgnoringCase(authorization->substr(0, kScheme.size()), kScheme)) {
+      !boost::beast::iequals(authorization->substr(0, kScheme.size()), kScheme)) {
     throw ServiceError(ErrorKind::kUnauthenticated, std::string(problem::kUnauthenticated),
                        "Authentication required", "send Authorization: Bearer <token or API key>");
   }
