@@ -215,6 +215,15 @@ Command ParseCommand(const std::string& op, Fields& f) {
     s.subscriber = f.String("subscriber");
     s.publisher = f.String("publisher");
     s.bitrate = f.Unsigned("bitrate", 1'000'000'000);
+    if (auto rtx = f.OptionalUnsigned("rtx_ssrc", UINT32_MAX)) {
+      s.rtx_ssrc = static_cast<uint32_t>(*rtx);
+    }
+    if (auto pt = f.OptionalUnsigned("rtx_payload_type", 127)) {
+      s.rtx_payload_type = static_cast<uint8_t>(*pt);
+    }
+    if (s.rtx_ssrc.has_value() != s.rtx_payload_type.has_value()) {
+      f.Fail(s.rtx_ssrc ? "rtx_payload_type" : "rtx_ssrc", "is required with the other RTX field");
+    }
     return s;
   }
   if (op == "unsubscribe") return Unsubscribe{f.String("subscriber"), f.String("publisher")};
@@ -396,6 +405,8 @@ json::object ToJson(const Command& command) {
       out["subscriber"] = s.subscriber;
       out["publisher"] = s.publisher;
       out["bitrate"] = s.bitrate;
+      if (s.rtx_ssrc) out["rtx_ssrc"] = *s.rtx_ssrc;
+      if (s.rtx_payload_type) out["rtx_payload_type"] = *s.rtx_payload_type;
     }
     void operator()(const Unsubscribe& u) {
       out["subscriber"] = u.subscriber;

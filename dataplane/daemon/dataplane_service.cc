@@ -304,7 +304,10 @@ DataplaneService::Result DataplaneService::Apply(const control::RemoveParticipan
   }
   known_addresses_.erase(id);
   participants_.erase(it);
-  for (auto& [name, info] : participants_) info.video_subscriptions.erase(remove.participant);
+  for (auto& [name, info] : participants_) {
+    info.video_subscriptions.erase(remove.participant);
+    info.video_rtx.erase(remove.participant);
+  }
   return json::object{};
 }
 
@@ -354,19 +357,33 @@ DataplaneService::Result DataplaneService::Apply(const control::Subscribe& subsc
   dp::ParticipantId p = pub->id;
   uint64_t bitrate = subscribe.bitrate;
   bool existing = sub->second.video_subscriptions.contains(subscribe.publisher);
-  if (!existing) {
-    if (auto error = CheckVideoLimit(sub->second, sub->second.video_subscriptions.size() + 1)) {
-      return *error;
+  std::optional<std::pair<uint32_t, uint8_t>> rtx;
+  if (subscribe.rtx_ssrc) rtx = std::pair{*subscribe.rtx_ssrc, *subscribe.rtx_payload_type};
+  if (existing) {
+    // Subscribing again changes the bitrate; the RTX stream is fixed when the feed starts.
+    auto stored = sub->second.video_rtx.find(subscribe.publisher);
+    bool same_rtx = !rtx || (stored != sub->second.video_rtx.end() && stored->second == *rtx);
+    if (!same_rtx) {
+      return Error{ErrorCode::kBadRequest,
+                   "the RTX stream of a subscription is fixed when it starts: unsubscribe first"};
     }
+  } else if (auto error =
+                 CheckVideoLimit(sub->second, sub->second.video_subscriptions.size() + 1)) {
+    return *error;
   }
-  auto change = existing ? Worker::Command([s, p, bitrate](dp::Forwarder& f) {
-    f.SetRequestedBitrate(s, p, SubscriptionFor(bitrate).requested_bitrate_bps);
-  })
-                         : Worker::Command([s, p, bitrate](dp::Forwarder& f) {
-                             f.Subscribe(s, p, SubscriptionFor(bitrate));
-                           });
+  dp::VideoSubscription video = SubscriptionFor(bitrate);
+  if (rtx) {
+    video.output_rtx_ssrc = rtx->first;
+    video.rtx_payload_type = rtx->second;
+  }
+  auto change =
+      existing ? Worker::Command([s, p, video](dp::Forwarder& f) {
+        f.SetRequestedBitrate(s, p, video.requested_bitrate_bps);
+      })
+               : Worker::Command([s, p, video](dp::Forwarder& f) { f.Subscribe(s, p, video); });
   if (auto error = Change(change)) return *error;
   sub->second.video_subscriptions[subscribe.publisher] = bitrate;
+  if (rtx && !existing) sub->second.video_rtx[subscribe.publisher] = *rtx;
   return json::object{};
 }
 
@@ -381,6 +398,7 @@ DataplaneService::Result DataplaneService::Apply(const control::Unsubscribe& uns
   dp::ParticipantId p = participants_.at(unsubscribe.publisher).id;
   if (auto error = Change([s, p](dp::Forwarder& f) { f.Unsubscribe(s, p); })) return *error;
   sub->second.video_subscriptions.erase(unsubscribe.publisher);
+  sub->second.video_rtx.erase(unsubscribe.publisher);
   return json::object{};
 }
 
@@ -446,6 +464,14 @@ DataplaneService::Result DataplaneService::Apply(const control::Swap& swap) {
   };
   if (auto error = Change(change)) return *error;
   subscriber.video_subscriptions = std::move(after);
+  // A moved leg keeps its output stream, RTX included; a dropped one loses it.
+  for (size_t i = 0; i < swap.remove.size(); ++i) {
+    auto rtx = subscriber.video_rtx.find(swap.remove[i]);
+    if (rtx == subscriber.video_rtx.end()) continue;
+    std::pair<uint32_t, uint8_t> moved = rtx->second;
+    subscriber.video_rtx.erase(rtx);
+    if (i < swap.add.size()) subscriber.video_rtx[swap.add[i].publisher] = moved;
+  }
   return json::object{};
 }
 

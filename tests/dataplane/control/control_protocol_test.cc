@@ -69,6 +69,21 @@ TEST(ControlProtocolTest, RoundTripsThroughSerializeRequest) {
   EXPECT_EQ(add_again.video->codec, "h264");
 }
 
+TEST(ControlProtocolTest, SubscribeTakesAnRtxStream) {
+  auto s = std::get<Subscribe>(
+      CommandOf(R"({"v":1,"id":1,"op":"subscribe","subscriber":"a","publisher":"b","bitrate":5,)"
+                R"("rtx_ssrc":77,"rtx_payload_type":97})"));
+  EXPECT_EQ(s.rtx_ssrc, 77u);
+  EXPECT_EQ(s.rtx_payload_type, 97);
+  auto again = std::get<Subscribe>(CommandOf(SerializeRequest(json::value(2), s)));
+  EXPECT_EQ(again.rtx_ssrc, 77u);
+  EXPECT_EQ(again.rtx_payload_type, 97);
+  EXPECT_EQ(ErrorOf(R"({"v":1,"id":1,"op":"subscribe","subscriber":"a","publisher":"b",)"
+                    R"("bitrate":5,"rtx_ssrc":77})")
+                .message,
+            "\"rtx_payload_type\" is required with the other RTX field");
+}
+
 TEST(ControlProtocolTest, RejectsWhatIsMalformed) {
   EXPECT_EQ(ErrorOf("not json").code, ErrorCode::kBadRequest);
   EXPECT_EQ(ErrorOf("[1,2]").code, ErrorCode::kBadRequest);

@@ -354,8 +354,8 @@ TYPED_TEST(DataplaneTest, SrtpEndToEndAndTamperedPacketCounted) {
   }
 }
 
-// 3. A NACK from a subscriber is answered from the cache (plain retransmission: the control
-// protocol has no per-subscription RTX SSRC, so RFC 4588 output cannot be configured).
+// 3. A NACK from a subscriber is answered from the cache: plain retransmission when the feed was
+// subscribed without RTX.
 TYPED_TEST(DataplaneTest, NackGetsRetransmission) {
   const std::string meeting = "nack";
   auto pub_peer = this->env().MakePeer();
@@ -383,6 +383,42 @@ TYPED_TEST(DataplaneTest, NackGetsRetransmission) {
     EXPECT_EQ(retransmitted.payload, original.payload);
   }
   EXPECT_EQ(this->env().MetricSum("mgw_dataplane_retransmissions_sent_total"), retransmissions + 2);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 3b. With RTX negotiated for the feed, the answer comes on the RTX stream (RFC 4588): its own
+// SSRC and payload type, the original sequence number in the first two payload bytes, then the
+// original payload.
+TYPED_TEST(DataplaneTest, NackGetsRtxWhenNegotiated) {
+  const std::string meeting = "rtx";
+  auto pub_peer = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  const uint32_t rtx_ssrc = NextSsrc();
+  constexpr uint8_t kRtxPt = 97;
+  this->env().Call(VideoPublisher("rtx-pub", meeting, Codec::kVp8, {ssrc}, pub_peer->address()));
+  auto subs = this->AddSubscribers("rtx-sub", meeting, 1);
+  control::Subscribe subscribe{"rtx-sub0", "rtx-pub", 1'000'000};
+  subscribe.rtx_ssrc = rtx_ssrc;
+  subscribe.rtx_payload_type = kRtxPt;
+  this->env().Call(subscribe);
+  VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+  for (uint32_t t = 0; t < 10; ++t) source.Send(t == 0, t);
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 9));
+  ASSERT_EQ(got.size(), 10u);
+
+  ASSERT_TRUE(subs[0]->Send(Nack(NextSsrc(), got[4].ssrc, got[4].seq, 0x0000)));
+  std::vector<Rtp> rtx = ReceiveUntil(*subs[0], [&](const Rtp& r) { return r.ssrc == rtx_ssrc; });
+  ASSERT_FALSE(rtx.empty());
+  const Rtp& answer = rtx.back();
+  EXPECT_EQ(answer.ssrc, rtx_ssrc);
+  EXPECT_EQ(answer.pt, kRtxPt);
+  EXPECT_EQ(answer.ts, got[4].ts);
+  ASSERT_EQ(answer.payload.size(), got[4].payload.size() + 2);
+  EXPECT_EQ((answer.payload[0] << 8) | answer.payload[1], got[4].seq);  // OSN
+  EXPECT_TRUE(std::equal(got[4].payload.begin(), got[4].payload.end(), answer.payload.begin() + 2));
+  // Subscribing again with another RTX stream is refused and changes nothing.
+  subscribe.rtx_ssrc = NextSsrc();
+  EXPECT_THROW(this->env().Call(subscribe), control::ControlCallError);
   this->env().Call(control::RemoveMeeting{meeting});
 }
 

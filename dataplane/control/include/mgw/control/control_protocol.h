@@ -91,6 +91,10 @@ struct Subscribe {
   std::string subscriber;
   std::string publisher;
   uint64_t bitrate = 0;
+  // RFC 4588 retransmission for this feed, when the subscriber negotiated it: NACKs are then
+  // answered on rtx_ssrc with rtx_payload_type; otherwise with plain retransmissions.
+  std::optional<uint32_t> rtx_ssrc;
+  std::optional<uint8_t> rtx_payload_type;
 };
 struct Unsubscribe {
   std::string subscriber;

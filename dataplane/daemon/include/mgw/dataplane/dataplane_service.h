@@ -56,6 +56,8 @@ class DataplaneService : public control::ControlService {
     std::optional<control::AudioSpec> audio;
     std::optional<control::VideoSpec> video;
     std::map<std::string, uint64_t> video_subscriptions;  // publisher -> requested bitrate
+    // publisher -> (RTX SSRC, RTX payload type) of feeds subscribed with RFC 4588 retransmission
+    std::map<std::string, std::pair<uint32_t, uint8_t>> video_rtx;
   };
   using Result = std::variant<boost::json::object, control::Error>;
 
