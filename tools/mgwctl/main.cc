@@ -176,7 +176,22 @@ int main(int argc, char** argv) {
   sub->add_option("publisher", subscribe.publisher)->required();
   sub->add_option("--bitrate", subscribe.bitrate, "Requested bits per second")
       ->default_val(1'000'000);
-  sub->callback([&] { command = subscribe; });
+  uint32_t rtx_ssrc = 0;
+  unsigned rtx_payload_type = 0;
+  auto* rtx_ssrc_option =
+      sub->add_option("--rtx-ssrc", rtx_ssrc, "RFC 4588 RTX SSRC the subscriber negotiated");
+  auto* rtx_pt_option = sub->add_option("--rtx-payload-type", rtx_payload_type,
+                                        "RTX payload type the subscriber negotiated")
+                            ->check(CLI::Range(0, 127));
+  rtx_ssrc_option->needs(rtx_pt_option);
+  rtx_pt_option->needs(rtx_ssrc_option);
+  sub->callback([&] {
+    if (rtx_ssrc_option->count() > 0) {
+      subscribe.rtx_ssrc = rtx_ssrc;
+      subscribe.rtx_payload_type = static_cast<uint8_t>(rtx_payload_type);
+    }
+    command = subscribe;
+  });
 
   auto* unsub = dp->add_subcommand("unsubscribe", "Stop SUBSCRIBER receiving PUBLISHER's video");
   Unsubscribe unsubscribe;
