@@ -140,38 +140,13 @@ void H264Depacketizer::Complete() {
       frame_.width = size->width;
       frame_.height = size->height;
     }
-    waiting_for_keyframe_ = false;
-    requested_ = false;
-    ++stats_.keyframes;
-  } else if (waiting_for_keyframe_) {
-    ++stats_.frames_dropped;
-    NeedKeyframe();
-    return;
   }
-  frame_.keyframe = has_idr_;
-  frame_.data = buffer_;
-  ++stats_.frames;
-  listener_.OnFrame(frame_);
+  Emit(has_idr_);
 }
 
 void H264Depacketizer::Discard() {
-  if (assembling_) ++stats_.frames_dropped;
-  assembling_ = false;
+  VideoDepacketizer::Discard();
   in_fragment_ = false;
-  buffer_.clear();
-}
-
-void H264Depacketizer::NeedKeyframe() {
-  waiting_for_keyframe_ = true;
-  if (requested_) return;
-  requested_ = true;
-  ++stats_.keyframe_requests;
-  listener_.OnKeyframeNeeded();
-}
-
-void H264Depacketizer::OnLoss() {
-  Discard();
-  NeedKeyframe();
 }
 
 void H264Depacketizer::Finish() { Discard(); }

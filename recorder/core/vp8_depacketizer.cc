@@ -74,39 +74,8 @@ void Vp8Depacketizer::Complete() {
     }
     frame_.width = (buffer_[6] | (buffer_[7] << 8)) & 0x3FFF;
     frame_.height = (buffer_[8] | (buffer_[9] << 8)) & 0x3FFF;
-    waiting_for_keyframe_ = false;
-    requested_ = false;
-    ++stats_.keyframes;
-  } else if (waiting_for_keyframe_) {
-    ++stats_.frames_dropped;
-    NeedKeyframe();
-    return;
   }
-  frame_.keyframe = keyframe;
-  frame_.data = buffer_;
-  ++stats_.frames;
-  listener_.OnFrame(frame_);
-}
-
-void Vp8Depacketizer::Discard() {
-  if (assembling_) ++stats_.frames_dropped;
-  assembling_ = false;
-  buffer_.clear();
-}
-
-void Vp8Depacketizer::NeedKeyframe() {
-  waiting_for_keyframe_ = true;
-  if (requested_) return;
-  requested_ = true;
-  ++stats_.keyframe_requests;
-  listener_.OnKeyframeNeeded();
-}
-
-void Vp8Depacketizer::OnLoss() {
-  // Any lost VP8 packet may belong to a reference frame: everything up to the next keyframe
-  // could decode wrongly, so it is not written.
-  Discard();
-  NeedKeyframe();
+  Emit(keyframe);
 }
 
 void Vp8Depacketizer::Finish() {

@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "mgw/rec/depacketizer.h"
+#include "mgw/rec/video_depacketizer.h"
 
 namespace mgw::rec {
 
@@ -27,33 +27,25 @@ inline constexpr uint8_t kFuA = 28;
 std::vector<uint8_t> BuildAvcDecoderConfiguration(std::span<const uint8_t> sps,
                                                   std::span<const uint8_t> pps);
 
-class H264Depacketizer final : public Depacketizer {
+class H264Depacketizer final : public VideoDepacketizer {
  public:
   enum class Output : uint8_t { kAvcc, kAnnexB };
 
-  H264Depacketizer(Listener& listener, Output output) : listener_(listener), output_(output) {}
+  H264Depacketizer(Listener& listener, Output output)
+      : VideoDepacketizer(listener), output_(output) {}
   void Push(const OrderedPacket& packet) override;
-  void OnLoss() override;
   void Finish() override;
-  bool waiting_for_keyframe() const override { return waiting_for_keyframe_; }
 
  private:
   bool AddNal(std::span<const uint8_t> nal);
   void Complete();
-  void Discard();
+  void Discard() override;
   void Broken();
-  void NeedKeyframe();
 
-  Listener& listener_;
   Output output_;
-  bool assembling_ = false;
   bool broken_ = false;  // the access unit being assembled lost something
   bool has_idr_ = false;
   bool in_fragment_ = false;
-  bool waiting_for_keyframe_ = true;
-  bool requested_ = false;
-  EncodedFrame frame_;
-  std::vector<uint8_t> buffer_;
   std::vector<uint8_t> fragment_;
   std::vector<uint8_t> sps_;
   std::vector<uint8_t> pps_;

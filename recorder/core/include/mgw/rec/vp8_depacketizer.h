@@ -10,7 +10,7 @@
 #include <span>
 #include <vector>
 
-#include "mgw/rec/depacketizer.h"
+#include "mgw/rec/video_depacketizer.h"
 
 namespace mgw::rec {
 
@@ -23,25 +23,14 @@ struct Vp8Descriptor {
 // Never throws; nullopt when the descriptor runs past the payload.
 std::optional<Vp8Descriptor> ParseVp8Descriptor(std::span<const uint8_t> payload);
 
-class Vp8Depacketizer final : public Depacketizer {
+class Vp8Depacketizer final : public VideoDepacketizer {
  public:
-  explicit Vp8Depacketizer(Listener& listener) : listener_(listener) {}
+  explicit Vp8Depacketizer(Listener& listener) : VideoDepacketizer(listener) {}
   void Push(const OrderedPacket& packet) override;
-  void OnLoss() override;
   void Finish() override;
-  bool waiting_for_keyframe() const override { return waiting_for_keyframe_; }
 
  private:
   void Complete();
-  void Discard();
-  void NeedKeyframe();
-
-  Listener& listener_;
-  bool assembling_ = false;
-  bool waiting_for_keyframe_ = true;  // the container must start on a keyframe
-  bool requested_ = false;            // asked once per wait
-  EncodedFrame frame_;
-  std::vector<uint8_t> buffer_;
 };
 
 }  // namespace mgw::rec
