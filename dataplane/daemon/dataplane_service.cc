@@ -676,6 +676,17 @@ void DataplaneService::CollectMetrics(metrics::TextWriter& out) {
        &dp::ForwarderCounters::encoding_switches},
       {"mgw_dataplane_addresses_latched_total", "Participant addresses learned from traffic.",
        &dp::ForwarderCounters::addresses_latched},
+      {"mgw_dataplane_addresses_moved_total",
+       "Participant addresses moved by an authenticated packet from elsewhere (NAT rebinding).",
+       &dp::ForwarderCounters::addresses_moved},
+      {"mgw_dataplane_sender_reports_forwarded_total",
+       "RTCP sender reports forwarded, one per subscriber leg.",
+       &dp::ForwarderCounters::sender_reports_forwarded},
+      {"mgw_dataplane_receiver_reports_terminated_total",
+       "RTCP receiver reports from subscribers, consumed here.",
+       &dp::ForwarderCounters::receiver_reports_terminated},
+      {"mgw_dataplane_receiver_reports_sent_total", "Our own RTCP receiver reports to publishers.",
+       &dp::ForwarderCounters::receiver_reports_sent},
   };
   for (const CounterField& field : kFields) {
     out.Family(field.name, field.help, MetricType::kCounter);

@@ -636,6 +636,257 @@ TYPED_TEST(DataplaneTest, SwapIsAtomicAndStartsOnKeyframe) {
   this->env().Call(control::RemoveMeeting{meeting});
 }
 
+// RTCP packets `peer` receives (unprotected with `srtcp` when given) until one satisfies `want`;
+// every packet seen on the way is appended to `seen` when given.
+std::optional<RtcpPacket> ReceiveRtcpUntil(Peer& peer,
+                                           const std::function<bool(const RtcpPacket&)>& want,
+                                           std::vector<RtcpPacket>* seen = nullptr,
+                                           SrtpContext* srtcp = nullptr,
+                                           std::chrono::milliseconds timeout = kDeadline) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return std::nullopt;
+    std::optional<Bytes> got = peer.Receive(left);
+    if (!got) return std::nullopt;
+    if (!IsRtcp(*got)) continue;
+    if (srtcp != nullptr) {
+      got = srtcp->UnprotectRtcp(*got);
+      EXPECT_TRUE(got.has_value()) << "RTCP from the dataplane failed SRTCP authentication";
+      if (!got) continue;
+    }
+    for (RtcpPacket& packet : SplitRtcp(*got)) {
+      if (seen != nullptr) seen->push_back(packet);
+      if (want(packet)) return packet;
+    }
+  }
+}
+
+// Polls the /metrics sum until it reaches `at_least` or the deadline passes; the value seen last.
+double WaitForMetric(DataplaneEnv& env, const std::string& family, double at_least,
+                     const std::string& label = "") {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  double value = env.MetricSum(family, label);
+  while (value < at_least && std::chrono::steady_clock::now() < deadline) {
+    poll(nullptr, 0, 5);  // pacing the polls of an observable counter, not a synchronisation
+    value = env.MetricSum(family, label);
+  }
+  return value;
+}
+
+// 8a. RTCP: a publisher's sender report reaches each subscriber in the leg's SSRC, timestamp and
+// count space; a subscriber's receiver report ends at the dataplane, which sends the publisher
+// receiver reports of its own.
+TYPED_TEST(DataplaneTest, SenderReportsForwardedReceiverReportsTerminated) {
+  const std::string meeting = "rtcp";
+  auto pub_peer = this->env().MakePeer();
+  // Simulcast, so the leg's output SSRC (the first encoding's) differs from the forwarded one's.
+  const std::vector<uint32_t> ssrcs = {NextSsrc(), NextSsrc(), NextSsrc()};
+  const uint32_t ssrc = ssrcs[2];
+  this->env().Call(VideoPublisher("rtcp-pub", meeting, Codec::kVp8, ssrcs, pub_peer->address()));
+  auto subs = this->AddSubscribers("rtcp-sub", meeting, 1);
+  std::vector<std::unique_ptr<VideoSource>> sources;
+  for (uint32_t s : ssrcs) {
+    sources.push_back(std::make_unique<VideoSource>(*pub_peer, Codec::kVp8, s));
+  }
+  for (size_t e = 0; e < 3; ++e) sources[e]->Send(false, static_cast<uint32_t>(e));
+  EXPECT_GE(WaitForMetric(this->env(), "mgw_dataplane_stream_packets_total", 3, "rtcp-pub"), 3);
+  this->env().Call(control::Subscribe{"rtcp-sub0", "rtcp-pub", 2'000'000});
+  std::vector<Rtp> sent;
+  for (uint32_t t = 10; t < 13; ++t) sent.push_back(sources[2]->Send(t == 10, t));
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 12));
+  ASSERT_EQ(got.size(), 3u);
+  ASSERT_EQ(got[0].ssrc, ssrcs[0]);
+
+  constexpr uint64_t kNtp = 0xE1234567'89ABCDEFull;
+  ASSERT_TRUE(pub_peer->Send(SenderReport(ssrc, kNtp, sent[2].ts + 1500, 1234, 98765)));
+  std::optional<RtcpPacket> sr =
+      ReceiveRtcpUntil(*subs[0], [](const RtcpPacket& p) { return p.type == 200; });
+  ASSERT_TRUE(sr.has_value()) << "no sender report forwarded";
+  EXPECT_EQ(sr->sender_ssrc, got[0].ssrc) << "in the leg's SSRC";
+  EXPECT_EQ(static_cast<uint64_t>(ReadU32(sr->bytes, 8)) << 32 | ReadU32(sr->bytes, 12), kNtp);
+  EXPECT_EQ(ReadU32(sr->bytes, 16), got[2].ts + 1500) << "in the leg's timestamp space";
+  EXPECT_EQ(ReadU32(sr->bytes, 20), 3u) << "packets this leg sent";
+  size_t octets = 0;
+  for (const Rtp& r : got) octets += r.payload.size();
+  EXPECT_EQ(ReadU32(sr->bytes, 24), octets) << "payload octets this leg sent";
+
+  // The subscriber reports on what it receives: consumed here, never sent to the publisher.
+  const double terminated =
+      this->env().MetricSum("mgw_dataplane_receiver_reports_terminated_total");
+  const uint32_t subscriber_ssrc = NextSsrc();
+  ASSERT_TRUE(subs[0]->Send(ReceiverReportAbout(subscriber_ssrc, got[0].ssrc, 64, 7, 321)));
+  EXPECT_GE(
+      WaitForMetric(this->env(), "mgw_dataplane_receiver_reports_terminated_total", terminated + 1),
+      terminated + 1);
+  // The dataplane's own report on the publisher's stream comes within its interval (1 s).
+  std::vector<RtcpPacket> seen;
+  // The offset of the report block about `ssrc` in an RR, or 0 when it has none.
+  auto block_about = [&](const RtcpPacket& p) -> size_t {
+    if (p.type != 201) return 0;
+    for (size_t b = 0; b < p.count; ++b) {
+      if (ReadU32(p.bytes, 8 + 24 * b) == ssrc) return 8 + 24 * b;
+    }
+    return 0;
+  };
+  std::optional<RtcpPacket> rr = ReceiveRtcpUntil(
+      *pub_peer, [&](const RtcpPacket& p) { return block_about(p) != 0; }, &seen);
+  ASSERT_TRUE(rr.has_value()) << "no receiver report from the dataplane";
+  const size_t block = block_about(*rr);
+  EXPECT_EQ(ReadU32(rr->bytes, block + 8) & 0xFFFF, sent[2].seq)
+      << "highest sequence number received";
+  EXPECT_EQ(ReadU32(rr->bytes, block + 4) & 0xFFFFFF, 0u) << "nothing lost";
+  for (const RtcpPacket& p : seen) {
+    EXPECT_NE(p.sender_ssrc, subscriber_ssrc) << "the subscriber's report reached the publisher";
+  }
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 8b. A FIR (RFC 5104) from a subscriber reaches the publisher as a FIR for its stream.
+TYPED_TEST(DataplaneTest, FirReachesPublisher) {
+  const std::string meeting = "fir";
+  auto pub_peer = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  this->env().Call(VideoPublisher("fir-pub", meeting, Codec::kVp8, {ssrc}, pub_peer->address()));
+  auto subs = this->AddSubscribers("fir-sub", meeting, 1);
+  this->env().Call(control::Subscribe{"fir-sub0", "fir-pub", 1'000'000});
+  VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+  for (uint32_t t = 0; t < 3; ++t) source.Send(t == 0, t);
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 2));
+  ASSERT_EQ(got.size(), 3u);
+
+  const double received = this->env().MetricSum("mgw_dataplane_keyframe_requests_received_total");
+  ASSERT_TRUE(subs[0]->Send(Fir(NextSsrc(), got[0].ssrc, 1)));
+  std::optional<RtcpPacket> fir = ReceiveRtcpUntil(
+      *pub_peer, [](const RtcpPacket& p) { return p.type == 206 && p.count == 4; });
+  ASSERT_TRUE(fir.has_value()) << "no FIR reached the publisher";
+  EXPECT_EQ(ReadU32(fir->bytes, 12), ssrc) << "the FCI names the publisher's stream";
+  EXPECT_EQ(this->env().MetricSum("mgw_dataplane_keyframe_requests_received_total"), received + 1);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 8c. SRTP: a replayed packet is dropped and counted; new keys take effect at once in both
+// directions, and what the old key protects no longer authenticates.
+TYPED_TEST(DataplaneTest, SrtpReplayDroppedAndRekeyingTakesEffect) {
+  const SrtpSuite suite = SrtpSuite::kAesCm128HmacSha1_80;
+  const std::string meeting = "rekey";
+  auto pub_peer = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  AddParticipant pub =
+      VideoPublisher("rekey-pub", meeting, Codec::kVp8, {ssrc}, pub_peer->address());
+  const Bytes pub_rx = RandomKey(suite, 31), pub_tx = RandomKey(suite, 32);
+  pub.srtp = control::SrtpKeys{suite, pub_rx, pub_tx};
+  this->env().Call(pub);
+  auto sub_peer = this->env().MakePeer();
+  const Bytes sub_rx = RandomKey(suite, 33), sub_tx = RandomKey(suite, 34);
+  AddParticipant sub = Member("rekey-sub", meeting, NextSsrc(), sub_peer->address());
+  sub.srtp = control::SrtpKeys{suite, sub_rx, sub_tx};
+  this->env().Call(sub);
+  this->env().Call(control::Subscribe{"rekey-sub", "rekey-pub", 1'000'000});
+
+  SrtpContext protect(suite, pub_rx, true);
+  SrtpContext sub_in(suite, sub_tx, false);
+  ASSERT_TRUE(protect.ok() && sub_in.ok());
+  VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+  for (uint32_t t = 0; t < 5; ++t) source.Send(t == 0, t, false, &protect);
+  ASSERT_EQ(ReceiveUntil(*sub_peer, TagIs(Codec::kVp8, 4), &sub_in).size(), 5u);
+
+  // A replay: the same protected packet twice.
+  const uint64_t replays = this->env().Drops("srtp_replay");
+  const Bytes once = protect.ProtectRtp(BuildRtp(source.Make(false, 5)));
+  ASSERT_TRUE(pub_peer->Send(once));
+  ASSERT_TRUE(pub_peer->Send(once));
+  source.Send(false, 6, false, &protect);
+  std::vector<Rtp> got = ReceiveUntil(*sub_peer, TagIs(Codec::kVp8, 6), &sub_in);
+  ASSERT_EQ(got.size(), 2u) << "packet 5 once, then 6";
+  EXPECT_EQ(PayloadTag(Codec::kVp8, got[0].payload), 5u);
+  EXPECT_EQ(this->env().Drops("srtp_replay"), replays + 1);
+
+  // New keys for the publisher: the old key no longer authenticates, the new one does.
+  const Bytes pub_rx2 = RandomKey(suite, 41), pub_tx2 = RandomKey(suite, 42);
+  this->env().Call(control::SetKeys{"rekey-pub", {suite, pub_rx2, pub_tx2}});
+  const uint64_t auth_fails = this->env().Drops("srtp_auth_fail");
+  source.Send(false, 7, false, &protect);  // old key
+  SrtpContext protect2(suite, pub_rx2, true);
+  ASSERT_TRUE(protect2.ok());
+  source.Send(false, 8, false, &protect2);
+  got = ReceiveUntil(*sub_peer, TagIs(Codec::kVp8, 8), &sub_in);
+  ASSERT_EQ(got.size(), 1u) << "only the packet under the new key";
+  EXPECT_EQ(this->env().Drops("srtp_auth_fail"), auth_fails + 1);
+
+  // New keys for the subscriber: what it receives from now on is protected with them.
+  const Bytes sub_rx2 = RandomKey(suite, 43), sub_tx2 = RandomKey(suite, 44);
+  this->env().Call(control::SetKeys{"rekey-sub", {suite, sub_rx2, sub_tx2}});
+  SrtpContext sub_in2(suite, sub_tx2, false);
+  ASSERT_TRUE(sub_in2.ok());
+  source.Send(false, 9, false, &protect2);
+  got = ReceiveUntil(*sub_peer, TagIs(Codec::kVp8, 9), &sub_in2);
+  ASSERT_EQ(got.size(), 1u);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
+// 8d. Address latching: an authenticated packet from a new address moves the participant there
+// (NAT rebinding) and feedback follows it; without SRTP, packets from another address than the
+// known one are dropped and counted.
+TYPED_TEST(DataplaneTest, NatRebindingMovesAddressOnlyWhenAuthenticated) {
+  const SrtpSuite suite = SrtpSuite::kAeadAes128Gcm;
+  const std::string meeting = "nat";
+  auto first = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  AddParticipant pub = VideoPublisher("nat-pub", meeting, Codec::kVp8, {ssrc});  // latched
+  const Bytes pub_rx = RandomKey(suite, 51), pub_tx = RandomKey(suite, 52);
+  pub.srtp = control::SrtpKeys{suite, pub_rx, pub_tx};
+  this->env().Call(pub);
+  auto subs = this->AddSubscribers("nat-sub", meeting, 1);
+  this->env().Call(control::Subscribe{"nat-sub0", "nat-pub", 1'000'000});
+
+  SrtpContext protect(suite, pub_rx, true);
+  ASSERT_TRUE(protect.ok());
+  VideoSource source(*first, Codec::kVp8, ssrc);
+  for (uint32_t t = 0; t < 3; ++t) source.Send(t == 0, t, false, &protect);
+  ASSERT_TRUE(this->env().WaitForAddress("nat-pub", first->address(), kDeadline));
+  ASSERT_EQ(ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 2)).size(), 3u);
+
+  // The publisher's NAT binding changes: the same stream from another port.
+  const double moved = this->env().MetricSum("mgw_dataplane_addresses_moved_total");
+  auto second = this->env().MakePeer();
+  ASSERT_TRUE(second->Send(protect.ProtectRtp(BuildRtp(source.Make(false, 3)))));
+  ASSERT_EQ(ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 3)).size(), 1u);
+  EXPECT_TRUE(this->env().WaitForAddress("nat-pub", second->address(), kDeadline));
+  EXPECT_EQ(WaitForMetric(this->env(), "mgw_dataplane_addresses_moved_total", moved + 1),
+            moved + 1);
+  // Feedback goes to the new address, protected with the publisher's keys.
+  Drain(*first);
+  SrtpContext feedback(suite, pub_tx, false);
+  ASSERT_TRUE(feedback.ok());
+  ASSERT_TRUE(subs[0]->Send(Pli(NextSsrc(), ssrc)));
+  std::optional<RtcpPacket> pli = ReceiveRtcpUntil(
+      *second, [](const RtcpPacket& p) { return p.type == 206 && p.count == 1; }, nullptr,
+      &feedback);
+  ASSERT_TRUE(pli.has_value()) << "the PLI did not follow the publisher to its new address";
+  EXPECT_EQ(ReadU32(pli->bytes, 8), ssrc);
+
+  // A plain publisher at a known address: the same SSRC from elsewhere is dropped and counted.
+  auto plain = this->env().MakePeer();
+  auto intruder = this->env().MakePeer();
+  const uint32_t plain_ssrc = NextSsrc();
+  this->env().Call(
+      VideoPublisher("nat-plain", meeting, Codec::kVp8, {plain_ssrc}, plain->address()));
+  this->env().Call(control::Subscribe{"nat-sub0", "nat-plain", 1'000'000});
+  VideoSource plain_source(*plain, Codec::kVp8, plain_ssrc);
+  plain_source.Send(true, 100);
+  ASSERT_EQ(ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 100)).size(), 1u);
+  const uint64_t not_latched = this->env().Drops("address_not_latched");
+  ASSERT_TRUE(intruder->Send(BuildRtp(plain_source.Make(false, 101))));
+  plain_source.Send(false, 102);
+  std::vector<Rtp> got = ReceiveUntil(*subs[0], TagIs(Codec::kVp8, 102));
+  ASSERT_EQ(got.size(), 1u) << "the intruder's packet was forwarded";
+  EXPECT_EQ(this->env().Drops("address_not_latched"), not_latched + 1);
+  EXPECT_TRUE(this->env().WaitForAddress("nat-plain", plain->address(), kDeadline));
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
 // 8. Two workers: flows spread over both queues, every packet still delivered exactly once, to
 // subscribers whose address was signalled and to ones whose address was latched.
 template <typename B>

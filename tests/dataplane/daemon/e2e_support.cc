@@ -442,6 +442,71 @@ std::vector<uint32_t> PliMediaSsrcs(const Bytes& compound) {
   return out;
 }
 
+Bytes SenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtp_timestamp, uint32_t packets,
+                   uint32_t octets) {
+  Bytes b(28);
+  b[0] = 0x80;
+  b[1] = 200;
+  Store16(&b[2], 6);
+  Store32(&b[4], ssrc);
+  Store32(&b[8], static_cast<uint32_t>(ntp >> 32));
+  Store32(&b[12], static_cast<uint32_t>(ntp));
+  Store32(&b[16], rtp_timestamp);
+  Store32(&b[20], packets);
+  Store32(&b[24], octets);
+  return b;
+}
+
+Bytes ReceiverReportAbout(uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t fraction_lost,
+                          uint32_t cumulative_lost, uint32_t jitter) {
+  Bytes b(32);
+  b[0] = 0x81;  // one report block
+  b[1] = 201;
+  Store16(&b[2], 7);
+  Store32(&b[4], sender_ssrc);
+  Store32(&b[8], media_ssrc);
+  Store32(&b[12], static_cast<uint32_t>(fraction_lost) << 24 | (cumulative_lost & 0xFFFFFF));
+  Store32(&b[16], 0);  // extended highest sequence number: not checked by the tests
+  Store32(&b[20], jitter);
+  return b;  // LSR and DLSR zero
+}
+
+Bytes Fir(uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t sequence) {
+  Bytes b = ReceiverReport(sender_ssrc);
+  Bytes fb(20);
+  fb[0] = 0x84;  // FMT 4: FIR
+  fb[1] = 206;
+  Store16(&fb[2], 4);
+  Store32(&fb[4], sender_ssrc);
+  Store32(&fb[8], 0);  // media source SSRC: unused for FIR, the FCI names it
+  Store32(&fb[12], media_ssrc);
+  fb[16] = sequence;
+  b.insert(b.end(), fb.begin(), fb.end());
+  return b;
+}
+
+std::vector<RtcpPacket> SplitRtcp(const Bytes& compound) {
+  std::vector<RtcpPacket> out;
+  size_t offset = 0;
+  while (offset + 8 <= compound.size()) {
+    const size_t length = 4 + 4 * static_cast<size_t>(Load16(&compound[offset + 2]));
+    if (offset + length > compound.size()) break;
+    RtcpPacket packet;
+    packet.type = compound[offset + 1];
+    packet.count = compound[offset] & 0x1F;
+    packet.sender_ssrc = Load32(&compound[offset + 4]);
+    packet.bytes.assign(compound.begin() + static_cast<long>(offset),
+                        compound.begin() + static_cast<long>(offset + length));
+    out.push_back(std::move(packet));
+    offset += length;
+  }
+  return out;
+}
+
+uint32_t ReadU32(const Bytes& bytes, size_t offset) {
+  return offset + 4 <= bytes.size() ? Load32(&bytes[offset]) : 0;
+}
+
 // ---- SRTP ----
 
 namespace {
@@ -499,6 +564,16 @@ std::optional<Bytes> SrtpContext::UnprotectRtp(const Bytes& srtp) {
   Bytes b = srtp;
   int length = static_cast<int>(b.size());
   if (srtp_unprotect(static_cast<srtp_t>(session_), b.data(), &length) != srtp_err_status_ok) {
+    return std::nullopt;
+  }
+  b.resize(static_cast<size_t>(length));
+  return b;
+}
+
+std::optional<Bytes> SrtpContext::UnprotectRtcp(const Bytes& srtcp) {
+  Bytes b = srtcp;
+  int length = static_cast<int>(b.size());
+  if (srtp_unprotect_rtcp(static_cast<srtp_t>(session_), b.data(), &length) != srtp_err_status_ok) {
     return std::nullopt;
   }
   b.resize(static_cast<size_t>(length));

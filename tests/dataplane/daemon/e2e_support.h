@@ -150,6 +150,26 @@ Bytes Nack(uint32_t sender_ssrc, uint32_t media_ssrc, uint16_t pid, uint16_t blp
 Bytes Pli(uint32_t sender_ssrc, uint32_t media_ssrc);
 // PLIs in an RTCP compound: the media SSRCs of each.
 std::vector<uint32_t> PliMediaSsrcs(const Bytes& compound);
+// A sender report (no report blocks): NTP time, RTP timestamp, packet and octet counts.
+Bytes SenderReport(uint32_t ssrc, uint64_t ntp, uint32_t rtp_timestamp, uint32_t packets,
+                   uint32_t octets);
+// A receiver report with one report block about `media_ssrc`.
+Bytes ReceiverReportAbout(uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t fraction_lost,
+                          uint32_t cumulative_lost, uint32_t jitter);
+// A compound of RR and FIR (RFC 5104 4.3.1) asking `media_ssrc` for a keyframe.
+Bytes Fir(uint32_t sender_ssrc, uint32_t media_ssrc, uint8_t sequence);
+
+// One packet of an RTCP compound.
+struct RtcpPacket {
+  uint8_t type = 0;   // 200 SR, 201 RR, 205 RTPFB, 206 PSFB, ...
+  uint8_t count = 0;  // report count, or FMT for feedback
+  uint32_t sender_ssrc = 0;
+  Bytes bytes;  // the whole packet, header included
+};
+// The packets of a compound, in order; stops at the first one that runs past the end.
+std::vector<RtcpPacket> SplitRtcp(const Bytes& compound);
+// Big-endian field readers for RTCP bodies.
+uint32_t ReadU32(const Bytes& bytes, size_t offset);
 
 // ---- SRTP on the participant side (libsrtp) ----
 
@@ -165,6 +185,7 @@ class SrtpContext {
   Bytes ProtectRtp(const Bytes& rtp);
   Bytes ProtectRtcp(const Bytes& rtcp);
   std::optional<Bytes> UnprotectRtp(const Bytes& srtp);
+  std::optional<Bytes> UnprotectRtcp(const Bytes& srtcp);
 
  private:
   void* session_ = nullptr;
