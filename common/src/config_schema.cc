@@ -99,6 +99,9 @@ std::vector<KeySpec> BuildSchema() {
        "UDP port for RTP/RTCP (0: any free port).", 0, kPortMax},
       {"dataplane.workers", Type::kInt, int64_t{1},
        "Forwarding workers, one per core (and one NIC queue each with dpdk).", 1, 128},
+      {"dataplane.worker_cpus", Type::kStringList, List{},
+       "CPU numbers to pin the workers to, one per worker in order, e.g. [\"2\", \"3\"]. Empty: "
+       "workers are not pinned and the scheduler places them."},
       {"dataplane.control_socket", Type::kString, string("dataplane.sock"),
        "Unix stream socket of the control protocol (relative to runtime_dir)."},
       {"dataplane.admin_address", Type::kString, string("127.0.0.1"),

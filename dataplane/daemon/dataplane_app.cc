@@ -1,9 +1,12 @@
 #include "mgw/dataplane/dataplane_app.h"
 
 #include <fmt/format.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "mgw/common/admin_endpoints.h"
@@ -17,6 +20,47 @@
 
 namespace mgw::dataplane {
 namespace {
+
+// dataplane.worker_cpus: empty, or one CPU per worker that this process may run on, no CPU
+// twice. Checked before any worker starts, so a typo stops start-up instead of a worker.
+std::vector<std::optional<int>> WorkerCpusFrom(const config::Config& config, size_t workers) {
+  const std::vector<std::string>& list = config.GetStringList("dataplane.worker_cpus");
+  std::vector<std::optional<int>> cpus(workers);
+  if (list.empty()) return cpus;
+  const std::string origin = config.GetOrigin("dataplane.worker_cpus").Describe();
+  if (list.size() != workers) {
+    throw config::ConfigError(
+        fmt::format("{}: dataplane.worker_cpus: expected {} CPU number(s), one per worker "
+                    "(dataplane.workers), got {}",
+                    origin, workers, list.size()));
+  }
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) CPU_ZERO(&allowed);
+  for (size_t w = 0; w < workers; ++w) {
+    int cpu = -1;
+    const std::string& text = list[w];
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), cpu);
+    if (ec != std::errc() || end != text.data() + text.size() || cpu < 0 || cpu >= CPU_SETSIZE) {
+      throw config::ConfigError(
+          fmt::format("{}: dataplane.worker_cpus: expected CPU numbers, got \"{}\"", origin, text));
+    }
+    if (!CPU_ISSET(cpu, &allowed)) {
+      throw config::ConfigError(
+          fmt::format("{}: dataplane.worker_cpus: CPU {} is not one this process may run on "
+                      "(see taskset -p / the service's CPUAffinity)",
+                      origin, cpu));
+    }
+    for (size_t earlier = 0; earlier < w; ++earlier) {
+      if (cpus[earlier] == cpu) {
+        throw config::ConfigError(fmt::format(
+            "{}: dataplane.worker_cpus: CPU {} is named twice; one worker per core", origin, cpu));
+      }
+    }
+    cpus[w] = cpu;
+  }
+  return cpus;
+}
 
 io::BackendConfig BackendConfigFrom(const config::Config& config) {
   io::BackendConfig backend;
@@ -84,6 +128,8 @@ int RunDataplane(const config::Config& config, daemon::Shutdown& shutdown) {
   io::BackendConfig backend_config = BackendConfigFrom(config);
   dp::ForwarderConfig forwarder_config = ForwarderConfigFrom(config);
 
+  const std::vector<std::optional<int>> cpus =
+      WorkerCpusFrom(config, static_cast<size_t>(config.GetInt("dataplane.workers")));
   io::BackendResult created = io::CreatePacketBackend(backend_config);
   if (!created) {
     spdlog::critical("packet backend: {}", created.error);
@@ -100,7 +146,9 @@ int RunDataplane(const config::Config& config, daemon::Shutdown& shutdown) {
     worker_pointers.push_back(workers.back().get());
   }
   DataplaneService service(backend, worker_pointers, forwarder_config);
-  for (auto& worker : workers) worker->Start();
+  for (size_t w = 0; w < workers.size(); ++w) {
+    workers[w]->Start(w < cpus.size() ? cpus[w] : std::nullopt);
+  }
 
   control::ControlServer control(config.GetPath("dataplane.control_socket", "runtime_dir"),
                                  service);

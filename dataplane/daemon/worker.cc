@@ -1,10 +1,15 @@
 #include "mgw/dataplane/worker.h"
 
+#include <fmt/format.h>
+#include <pthread.h>
+#include <sched.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <string>
+#include <system_error>
 
 #include "mgw/dataplane/endpoint_convert.h"
 
@@ -43,8 +48,21 @@ Worker::Worker(uint16_t queue, io::PacketBackend& backend, const dp::ForwarderCo
 
 Worker::~Worker() { Stop(); }
 
-void Worker::Start() {
+void Worker::Start(std::optional<int> cpu) {
   thread_ = std::thread([this] { Loop(); });
+  const std::string name = fmt::format("mgw-worker-{}", queue_);
+  pthread_setname_np(thread_.native_handle(), name.substr(0, 15).c_str());
+  if (!cpu) return;
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(*cpu, &set);
+  if (const int error = pthread_setaffinity_np(thread_.native_handle(), sizeof(set), &set);
+      error != 0) {
+    Stop();
+    throw std::system_error(error, std::generic_category(),
+                            fmt::format("pinning worker {} to CPU {}", queue_, *cpu));
+  }
+  spdlog::info("worker {} pinned to CPU {}", queue_, *cpu);
 }
 
 void Worker::Stop() {

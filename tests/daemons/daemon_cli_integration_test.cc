@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
+#include <sched.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <regex>
 #include <string>
 
@@ -124,6 +128,80 @@ INSTANTIATE_TEST_SUITE_P(AllDaemons, DaemonTest,
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+// dataplane.worker_cpus: each worker thread runs only on its configured CPU, and a CPU this
+// process may not use stops start-up with the key named.
+class DataplaneWorkerCpusTest : public DaemonTest {
+ protected:
+  static std::vector<int> AllowedCpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    EXPECT_EQ(sched_getaffinity(0, sizeof(set), &set), 0);
+    std::vector<int> cpus;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+    }
+    return cpus;
+  }
+  // The CPUs thread `name` of `pid` may run on, as /proc prints them ("1", "0-3").
+  static std::string ThreadCpus(pid_t pid, const std::string& name) {
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    for (const auto& task : std::filesystem::directory_iterator(tasks)) {
+      std::ifstream comm(task.path() / "comm");
+      std::string comm_name;
+      std::getline(comm, comm_name);
+      if (comm_name != name) continue;
+      std::ifstream status(task.path() / "status");
+      for (std::string line; std::getline(status, line);) {
+        if (line.rfind("Cpus_allowed_list:", 0) == 0) {
+          return line.substr(line.find_first_not_of(" \t", 18));
+        }
+      }
+    }
+    return "";
+  }
+};
+
+TEST_P(DataplaneWorkerCpusTest, WorkersRunOnlyOnTheirCpus) {
+  const std::vector<int> allowed = AllowedCpus();
+  ASSERT_FALSE(allowed.empty());
+  const size_t workers = std::min<size_t>(2, allowed.size());
+  std::string list;
+  for (size_t w = 0; w < workers; ++w) {
+    // Reversed, so the pinning is visibly not the scheduler's default order.
+    list += (w > 0 ? "," : "") + std::to_string(allowed[workers - 1 - w]);
+  }
+  ChildProcess child(Options({"--set", "dataplane.workers=" + std::to_string(workers), "--set",
+                              "dataplane.worker_cpus=" + list}));
+  ASSERT_TRUE(child.WaitForLine(std::regex(R"(admin endpoints on http://)"), 60s))
+      << child.output();
+  for (size_t w = 0; w < workers; ++w) {
+    EXPECT_EQ(ThreadCpus(child.pid(), "mgw-worker-" + std::to_string(w)),
+              std::to_string(allowed[workers - 1 - w]))
+        << "worker " << w << "\n"
+        << child.output();
+  }
+  child.Signal(SIGTERM);
+  EXPECT_EQ(child.WaitForExit(30s), 0) << child.output();
+}
+
+TEST_P(DataplaneWorkerCpusTest, BadCpuListsStopStartUp) {
+  std::string output;
+  EXPECT_EQ(RunToExit({"--set", "dataplane.worker_cpus=1000"}, &output), 78);
+  EXPECT_NE(output.find("dataplane.worker_cpus: CPU 1000 is not one this process may run on"),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(RunToExit({"--set", "dataplane.worker_cpus=one"}, &output), 78);
+  EXPECT_NE(output.find("dataplane.worker_cpus: expected CPU numbers, got \"one\""),
+            std::string::npos)
+      << output;
+  EXPECT_EQ(RunToExit({"--set", "dataplane.worker_cpus=0,0"}, &output), 78);
+  EXPECT_NE(output.find("expected 1 CPU number(s), one per worker"), std::string::npos) << output;
+}
+
+INSTANTIATE_TEST_SUITE_P(Dataplane, DataplaneWorkerCpusTest,
+                         ::testing::Values(Daemon{"mgw-dataplane"}),
+                         [](const auto&) { return std::string("mgw_dataplane"); });
 
 }  // namespace
 }  // namespace mgw::testing

@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -46,7 +47,9 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  void Start();
+  // Starts the thread (named "mgw-worker-<queue>"), pinned to `cpu` when given. Throws
+  // std::system_error when the pinning fails, having stopped the thread again.
+  void Start(std::optional<int> cpu = std::nullopt);
   void Stop();
 
   // Runs `command` between two bursts, then calls done->Done(). Exceptions thrown by the
