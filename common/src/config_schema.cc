@@ -134,6 +134,10 @@ std::vector<KeySpec> BuildSchema() {
       {"dataplane.dpdk.gateway_mac", Type::kString, string(""),
        "Next-hop MAC address for off-link destinations (aa:bb:cc:dd:ee:ff). Empty: resolve the "
        "gateway by ARP."},
+      {"dataplane.dpdk.arp_reachable_ms", Type::kInt, int64_t{30000},
+       "ARP entries older than this are asked for again while still in use, and forgotten 3 s "
+       "later when nobody answers, in milliseconds (0: entries never age).",
+       0, 3600000},
 
       {"recorder.admin_address", Type::kString, string("127.0.0.1"),
        "Address of the /healthz, /readyz and /metrics endpoints."},

@@ -105,6 +105,8 @@ io::BackendConfig BackendConfigFrom(const config::Config& config) {
                       config.GetOrigin("dataplane.dpdk.gateway_mac").Describe(), mac));
     }
   }
+  backend.dpdk.arp_reachable_ms =
+      static_cast<uint32_t>(config.GetInt("dataplane.dpdk.arp_reachable_ms"));
   return backend;
 }
 

@@ -150,6 +150,8 @@ bool DpdkBackend::Open(const BackendConfig& config, std::string* error) {
   rte_eth_macaddr_get(port_, &mac);
   mac_ = ToMac(mac);
   arp_interval_ = rte_get_tsc_hz() / 10;
+  arp_ageing_.reachable = rte_get_tsc_hz() / 1000 * config.dpdk.arp_reachable_ms;
+  arp_ageing_.probe = arp_ageing_.reachable == 0 ? 0 : 3 * rte_get_tsc_hz();
   return true;
 }
 
@@ -267,7 +269,7 @@ void DpdkBackend::HandleArp(Queue& q, rte_mbuf* mbuf, const ArpInfo& arp) {
   // from the rest (RFC 826's merge rule).
   const bool for_us = arp.target_ip == local_ip_;
   if (arp.sender_ip != 0 && OnLink(arp.sender_ip)) {
-    neighbors_.Learn(arp.sender_ip, arp.sender_mac, for_us);
+    neighbors_.Learn(arp.sender_ip, arp.sender_mac, for_us, rte_get_tsc_cycles());
   }
   if (arp.operation == RTE_ARP_OP_REQUEST && for_us) {
     WriteArpFrame(rte_pktmbuf_mtod(mbuf, uint8_t*), RTE_ARP_OP_REPLY, mac_, arp.sender_mac, mac_,
@@ -294,7 +296,7 @@ void DpdkBackend::SendArpRequest(Queue& q, uint32_t target_ip) {
   q.counters.arp_requests_sent.Add(1);
 }
 
-bool DpdkBackend::ResolveNextHop(Queue& q, uint32_t destination, MacAddress* mac) {
+bool DpdkBackend::ResolveNextHop(Queue& q, uint32_t destination, uint64_t now, MacAddress* mac) {
   uint32_t hop = destination;
   if (!OnLink(destination)) {
     if (gateway_mac_) {
@@ -310,8 +312,17 @@ bool DpdkBackend::ResolveNextHop(Queue& q, uint32_t destination, MacAddress* mac
     *mac = kBroadcastMac;
     return true;
   }
-  if (neighbors_.Lookup(hop, mac)) return true;
-  if (neighbors_.ShouldRequest(hop, rte_get_tsc_cycles(), arp_interval_)) SendArpRequest(q, hop);
+  switch (neighbors_.Lookup(hop, now, arp_ageing_, mac)) {
+    case NeighborTable::State::kFresh:
+      return true;
+    case NeighborTable::State::kStale:
+      // Still used while we ask again; an answer makes it fresh, silence ends it.
+      if (neighbors_.ShouldRequest(hop, now, arp_interval_)) SendArpRequest(q, hop);
+      return true;
+    case NeighborTable::State::kMiss:
+      break;
+  }
+  if (neighbors_.ShouldRequest(hop, now, arp_interval_)) SendArpRequest(q, hop);
   q.counters.Drop(DropReason::kTxArpUnresolved);
   return false;
 }
@@ -319,6 +330,7 @@ bool DpdkBackend::ResolveNextHop(Queue& q, uint32_t destination, MacAddress* mac
 uint16_t DpdkBackend::Send(uint16_t queue, std::span<const OutPacket> packets) {
   Queue& q = *queues_[queue];
   uint16_t accepted = 0;
+  const uint64_t now = rte_get_tsc_cycles();  // once per burst: neighbour ageing needs no more
   for (const OutPacket& packet : packets) {
     if (!packet.destination.address.is_v4()) {
       q.counters.Drop(DropReason::kTxNoRoute);
@@ -329,7 +341,7 @@ uint16_t DpdkBackend::Send(uint16_t queue, std::span<const OutPacket> packets) {
       continue;
     }
     MacAddress next_hop;
-    if (!ResolveNextHop(q, packet.destination.address.v4(), &next_hop)) continue;
+    if (!ResolveNextHop(q, packet.destination.address.v4(), now, &next_hop)) continue;
     rte_mbuf* frame = BuildFrame(q, packet, next_hop);
     if (frame == nullptr) continue;
     Enqueue(q, frame);

@@ -77,7 +77,7 @@ class DpdkBackend final : public PacketBackend {
   void HandleArp(Queue& q, rte_mbuf* mbuf, const ArpInfo& arp);
   void SendArpRequest(Queue& q, uint32_t target_ip);
   // The next hop's MAC for `destination`; on a miss counts the drop and may send an ARP request.
-  bool ResolveNextHop(Queue& q, uint32_t destination, MacAddress* mac);
+  bool ResolveNextHop(Queue& q, uint32_t destination, uint64_t now, MacAddress* mac);
   rte_mbuf* BuildFrame(Queue& q, const OutPacket& packet, const MacAddress& next_hop);
   void FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool chained, uint16_t queue);
   uint16_t PayloadSum(const OutPacket& packet, uint16_t queue);
@@ -100,7 +100,8 @@ class DpdkBackend final : public PacketBackend {
   bool udp_checksum_offload_ = false;
   bool rx_checksum_flags_ = false;
   bool multi_segment_ = false;
-  uint64_t arp_interval_ = 0;  // TSC ticks between ARP requests for one address
+  uint64_t arp_interval_ = 0;         // TSC ticks between ARP requests for one address
+  NeighborTable::Ageing arp_ageing_;  // in TSC ticks
   rte_mempool* rx_pool_ = nullptr;
   rte_mempool* tx_pool_ = nullptr;
   rte_mempool* clone_pool_ = nullptr;

@@ -22,33 +22,42 @@ NeighborTable::Entry NeighborTable::Read(const Slot& slot) const {
     const uint32_t before = slot.sequence.load(std::memory_order_acquire);
     if ((before & 1) != 0) continue;
     const Entry entry{slot.ip.load(std::memory_order_relaxed),
-                      slot.mac.load(std::memory_order_relaxed)};
+                      slot.mac.load(std::memory_order_relaxed),
+                      slot.learned_at.load(std::memory_order_relaxed)};
     std::atomic_thread_fence(std::memory_order_acquire);
     if (slot.sequence.load(std::memory_order_relaxed) == before) return entry;
   }
 }
 
-void NeighborTable::Write(Slot& slot, uint32_t ip, uint64_t mac) {
+void NeighborTable::Write(Slot& slot, uint32_t ip, uint64_t mac, uint64_t learned_at) {
   const uint32_t sequence = slot.sequence.load(std::memory_order_relaxed);
   slot.sequence.store(sequence + 1, std::memory_order_relaxed);
   std::atomic_thread_fence(std::memory_order_release);
   slot.ip.store(ip, std::memory_order_relaxed);
   slot.mac.store(mac, std::memory_order_relaxed);
+  slot.learned_at.store(learned_at, std::memory_order_relaxed);
   slot.sequence.store(sequence + 2, std::memory_order_release);
 }
 
-bool NeighborTable::Lookup(uint32_t ip, MacAddress* mac) const {
+NeighborTable::State NeighborTable::Lookup(uint32_t ip, uint64_t now, const Ageing& ageing,
+                                           MacAddress* mac) const {
   const uint32_t home = Home(ip);
   for (uint32_t probe = 0; probe < kMaxProbe; ++probe) {
     const Entry entry = Read(slots_[(home + probe) % kSlots]);
     if (entry.ip == ip) {
-      if ((entry.mac & kResolved) == 0) return false;
+      if ((entry.mac & kResolved) == 0) return State::kMiss;
+      State state = State::kFresh;
+      if (ageing.reachable != 0 && now > entry.learned_at) {
+        const uint64_t age = now - entry.learned_at;
+        if (age >= ageing.reachable + ageing.probe) return State::kMiss;
+        if (age >= ageing.reachable) state = State::kStale;
+      }
       *mac = Unpack(entry.mac);
-      return true;
+      return state;
     }
-    if (entry.ip == 0) return false;
+    if (entry.ip == 0) return State::kMiss;
   }
-  return false;
+  return State::kMiss;
 }
 
 NeighborTable::Slot& NeighborTable::SlotFor(uint32_t ip, bool* existing) {
@@ -70,13 +79,14 @@ NeighborTable::Slot& NeighborTable::SlotFor(uint32_t ip, bool* existing) {
   return evicted;
 }
 
-void NeighborTable::Learn(uint32_t ip, const MacAddress& mac, bool create) {
+void NeighborTable::Learn(uint32_t ip, const MacAddress& mac, bool create, uint64_t now) {
   if (ip == 0) return;
   WriterLock lock(writer_);
   bool existing = false;
   Slot& slot = SlotFor(ip, &existing);
   if (!existing && !create) return;
-  Write(slot, ip, Pack(mac) | kResolved);
+  Write(slot, ip, Pack(mac) | kResolved, now);
+  slot.requested_at = 0;  // answered: the next miss or staleness may ask at once
 }
 
 bool NeighborTable::ShouldRequest(uint32_t ip, uint64_t now, uint64_t interval) {
@@ -85,7 +95,7 @@ bool NeighborTable::ShouldRequest(uint32_t ip, uint64_t now, uint64_t interval) 
   bool existing = false;
   Slot& slot = SlotFor(ip, &existing);
   if (!existing) {
-    Write(slot, ip, 0);
+    Write(slot, ip, 0, 0);
     slot.requested_at = 0;
   } else if (slot.requested_at != 0 && now - slot.requested_at < interval) {
     return false;

@@ -45,6 +45,9 @@ struct DpdkConfig {
   uint8_t prefix_length = 24;             // on-link subnet around the local address
   std::optional<IpAddress> gateway;       // next hop for off-link destinations
   std::optional<MacAddress> gateway_mac;  // static next-hop MAC for off-link destinations (no ARP)
+  // ARP entries older than this are asked for again while still used, and dropped 3 s later
+  // when nobody answers (0: entries never age).
+  uint32_t arp_reachable_ms = 30000;
   uint16_t rx_descriptors = 1024;
   uint16_t tx_descriptors = 1024;
   uint32_t mbufs = 16383;  // per pool (receive, transmit headers, indirect clones)
