@@ -112,6 +112,10 @@ std::vector<KeySpec> BuildSchema() {
        "How much of each stream is kept for NACK retransmission, in milliseconds.", 0, 10000},
       {"dataplane.pli_interval_ms", Type::kInt, int64_t{500},
        "Least time between two PLI/FIR forwarded to one publisher, in milliseconds.", 0, 60000},
+      {"dataplane.per_leg_metrics", Type::kBool, true,
+       "Export per subscriber leg packets, bytes, retransmissions, reported loss and jitter on "
+       "/metrics (about 5,000 legs per 50-person meeting; the control socket's stats has them "
+       "either way)."},
       {"dataplane.max_participants", Type::kInt, int64_t{4096},
        "Participants one dataplane holds (publishers and subscribers); each worker sizes its "
        "tables for it (streams: twice as many, SSRCs: eight times).",

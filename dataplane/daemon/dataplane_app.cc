@@ -148,6 +148,7 @@ int RunDataplane(const config::Config& config, daemon::Shutdown& shutdown) {
     worker_pointers.push_back(workers.back().get());
   }
   DataplaneService service(backend, worker_pointers, forwarder_config);
+  service.SetPerLegMetrics(config.GetBool("dataplane.per_leg_metrics"));
   for (size_t w = 0; w < workers.size(); ++w) {
     workers[w]->Start(w < cpus.size() ? cpus[w] : std::nullopt);
   }

@@ -61,7 +61,59 @@ struct Sample {
   }
 };
 
+// Per worker, what a stats read found for one subscriber leg. Packets are counted by the worker
+// that forwarded them (any), loss and jitter come from the subscriber's receiver reports, which
+// the worker that receives its RTCP holds: the newest report wins.
+struct LegSample {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t retransmissions = 0;
+  uint32_t output_ssrc = 0;
+  int64_t lost = 0;
+  uint8_t fraction_lost = 0;
+  uint32_t jitter = 0;
+  uint64_t reported_us = 0;
+  bool present = false;
+
+  static LegSample From(const dp::LegInfo& leg) {
+    return {leg.stats.packets_sent, leg.stats.bytes_sent,      leg.stats.retransmissions,
+            leg.output_ssrc,        leg.stats.cumulative_lost, leg.stats.fraction_lost,
+            leg.stats.jitter,       leg.stats.last_report_us,  true};
+  }
+  void Add(const LegSample& other) {
+    if (!other.present) return;
+    packets += other.packets;
+    bytes += other.bytes;
+    retransmissions += other.retransmissions;
+    if (output_ssrc == 0) output_ssrc = other.output_ssrc;
+    if (other.reported_us > reported_us) {
+      reported_us = other.reported_us;
+      lost = other.lost;
+      fraction_lost = other.fraction_lost;
+      jitter = other.jitter;
+    }
+    present = true;
+  }
+};
+
 }  // namespace
+
+std::vector<DataplaneService::LegKey> DataplaneService::LegsOf(
+    const std::vector<std::string>& names) const {
+  std::vector<LegKey> legs;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const ParticipantInfo& info = participants_.at(names[i]);
+    for (const std::string& other : ParticipantsOf(info.meeting)) {
+      const ParticipantInfo& pub = participants_.at(other);
+      if (other == names[i]) continue;
+      if (pub.audio) legs.push_back({i, pub.id, other, dp::MediaKind::kAudio});
+      if (info.video_subscriptions.contains(other)) {
+        legs.push_back({i, pub.id, other, dp::MediaKind::kVideo});
+      }
+    }
+  }
+  return legs;
+}
 
 DataplaneService::DataplaneService(io::PacketBackend& backend, std::vector<Worker*> workers,
                                    const dp::ForwarderConfig& config)
@@ -491,14 +543,7 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
     size_t encoding;
     uint32_t ssrc;
   };
-  struct LegKey {
-    size_t participant;
-    dp::ParticipantId publisher_id;
-    std::string publisher;
-    dp::MediaKind kind;
-  };
   std::vector<StreamKey> streams;
-  std::vector<LegKey> legs;
   for (size_t i = 0; i < names.size(); ++i) {
     const ParticipantInfo& info = participants_.at(names[i]);
     if (info.audio) streams.push_back({i, dp::MediaKind::kAudio, 0, info.audio->ssrc});
@@ -507,18 +552,12 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
         streams.push_back({i, dp::MediaKind::kVideo, e, info.video->encodings[e].ssrc});
       }
     }
-    for (const std::string& other : ParticipantsOf(info.meeting)) {
-      const ParticipantInfo& pub = participants_.at(other);
-      if (other == names[i]) continue;
-      if (pub.audio) legs.push_back({i, pub.id, other, dp::MediaKind::kAudio});
-      if (info.video_subscriptions.contains(other)) {
-        legs.push_back({i, pub.id, other, dp::MediaKind::kVideo});
-      }
-    }
   }
+  const std::vector<LegKey> legs = LegsOf(names);
   std::vector<std::vector<Sample>> stream_samples(workers_.size(),
                                                   std::vector<Sample>(streams.size()));
-  std::vector<std::vector<Sample>> leg_samples(workers_.size(), std::vector<Sample>(legs.size()));
+  std::vector<std::vector<LegSample>> leg_samples(workers_.size(),
+                                                  std::vector<LegSample>(legs.size()));
   std::vector<dp::DropCounters> drops(workers_.size());
   std::vector<dp::ParticipantId> ids;
   ids.reserve(names.size());
@@ -538,9 +577,7 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
     }
     for (size_t k = 0; k < legs.size(); ++k) {
       auto leg = f.Subscription(ids[legs[k].participant], legs[k].publisher_id, legs[k].kind);
-      if (leg) {
-        leg_samples[w][k] = {leg->stats.packets_sent, leg->stats.bytes_sent, 0, 0, true};
-      }
+      if (leg) leg_samples[w][k] = LegSample::From(*leg);
     }
     drops[w] = f.drops();
   });
@@ -577,13 +614,18 @@ DataplaneService::Result DataplaneService::Apply(const control::StatsQuery& quer
     json::array leg_list;
     for (size_t k = 0; k < legs.size(); ++k) {
       if (legs[k].participant != i) continue;
-      Sample total;
+      LegSample total;
       for (size_t w = 0; w < workers_.size(); ++w) total.Add(leg_samples[w][k]);
       leg_list.push_back(
           json::object{{"publisher", legs[k].publisher},
                        {"kind", legs[k].kind == dp::MediaKind::kAudio ? "audio" : "video"},
+                       {"ssrc", total.output_ssrc},
                        {"packets", total.packets},
-                       {"bytes", total.bytes}});
+                       {"bytes", total.bytes},
+                       {"retransmissions", total.retransmissions},
+                       {"lost", total.lost},
+                       {"fraction_lost", total.fraction_lost},
+                       {"jitter", total.jitter}});
     }
     p["streams"] = std::move(stream_list);
     p["legs"] = std::move(leg_list);
@@ -625,6 +667,15 @@ void DataplaneService::CollectMetrics(metrics::TextWriter& out) {
     }
   }
   std::vector<std::vector<Sample>> samples(workers_.size(), std::vector<Sample>(streams.size()));
+  std::vector<std::string> names;
+  std::vector<dp::ParticipantId> ids;
+  for (const auto& [name, info] : participants_) {
+    names.push_back(name);
+    ids.push_back(info.id);
+  }
+  const std::vector<LegKey> legs = per_leg_metrics_ ? LegsOf(names) : std::vector<LegKey>{};
+  std::vector<std::vector<LegSample>> leg_samples(workers_.size(),
+                                                  std::vector<LegSample>(legs.size()));
   bool complete = ReadWorkers([&](size_t w, const dp::Forwarder& f) {
     drops[w] = f.drops();
     counters[w] = f.counters();
@@ -633,6 +684,10 @@ void DataplaneService::CollectMetrics(metrics::TextWriter& out) {
               f.PublisherStats(streams[k].id, streams[k].kind, streams[k].encoding)) {
         samples[w][k] = {rs->packets(), rs->bytes(), rs->cumulative_lost(), rs->jitter(), true};
       }
+    }
+    for (size_t k = 0; k < legs.size(); ++k) {
+      auto leg = f.Subscription(ids[legs[k].participant], legs[k].publisher_id, legs[k].kind);
+      if (leg) leg_samples[w][k] = LegSample::From(*leg);
     }
   });
   if (!complete) return;
@@ -728,6 +783,53 @@ void DataplaneService::CollectMetrics(metrics::TextWriter& out) {
              MetricType::kGauge);
   for (size_t k = 0; k < streams.size(); ++k) {
     out.Sample("mgw_dataplane_stream_jitter", labels(k), static_cast<double>(totals[k].jitter));
+  }
+
+  // Per subscriber leg (dataplane.per_leg_metrics): what went out, and what the subscriber's
+  // receiver reports say of it.
+  if (!legs.empty()) {
+    std::vector<LegSample> leg_totals(legs.size());
+    for (size_t k = 0; k < legs.size(); ++k) {
+      for (size_t w = 0; w < workers_.size(); ++w) leg_totals[k].Add(leg_samples[w][k]);
+    }
+    auto leg_labels = [&](size_t k) {
+      const std::string& subscriber = names[legs[k].participant];
+      return metrics::Labels{{"meeting", participants_.at(subscriber).meeting},
+                             {"subscriber", subscriber},
+                             {"publisher", legs[k].publisher},
+                             {"kind", legs[k].kind == dp::MediaKind::kAudio ? "audio" : "video"}};
+    };
+    struct LegField {
+      const char* name;
+      const char* help;
+      MetricType type;
+      double (*value)(const LegSample&);
+    };
+    static constexpr LegField kLegFields[] = {
+        {"mgw_dataplane_leg_packets_total", "RTP packets sent per subscriber leg.",
+         MetricType::kCounter, [](const LegSample& l) { return static_cast<double>(l.packets); }},
+        {"mgw_dataplane_leg_bytes_total", "RTP bytes (header and payload) sent per leg.",
+         MetricType::kCounter, [](const LegSample& l) { return static_cast<double>(l.bytes); }},
+        {"mgw_dataplane_leg_retransmissions_total", "Packets retransmitted on a leg (NACK).",
+         MetricType::kCounter,
+         [](const LegSample& l) { return static_cast<double>(l.retransmissions); }},
+        {"mgw_dataplane_leg_lost_packets",
+         "Packets the subscriber reports lost on a leg (RTCP RR cumulative loss).",
+         MetricType::kGauge, [](const LegSample& l) { return static_cast<double>(l.lost); }},
+        {"mgw_dataplane_leg_fraction_lost",
+         "Fraction of packets lost the subscriber last reported on a leg (0..1).",
+         MetricType::kGauge,
+         [](const LegSample& l) { return static_cast<double>(l.fraction_lost) / 256.0; }},
+        {"mgw_dataplane_leg_jitter",
+         "Interarrival jitter the subscriber reports on a leg, in RTP timestamp units.",
+         MetricType::kGauge, [](const LegSample& l) { return static_cast<double>(l.jitter); }},
+    };
+    for (const LegField& field : kLegFields) {
+      out.Family(field.name, field.help, field.type);
+      for (size_t k = 0; k < legs.size(); ++k) {
+        out.Sample(field.name, leg_labels(k), field.value(leg_totals[k]));
+      }
+    }
   }
 
   out.Family("mgw_dataplane_io_rx_packets_total", "Datagrams received by the backend.",

@@ -45,6 +45,9 @@ class DataplaneService : public control::ControlService {
   // Writes the dataplane's metrics: worker counters and drops summed over workers, backend I/O
   // counters, and per-stream and per-leg packet counts.
   void CollectMetrics(metrics::TextWriter& out);
+  // Whether CollectMetrics writes the per-leg families (one sample per leg and family: a
+  // 50-person meeting has about 5,000 legs). Set before the first scrape.
+  void SetPerLegMetrics(bool enabled) { per_leg_metrics_ = enabled; }
 
   size_t participant_count() const;
 
@@ -85,11 +88,21 @@ class DataplaneService : public control::ControlService {
                                                 size_t after) const;
   uint64_t MeetingId(const std::string& meeting);
   std::vector<std::string> ParticipantsOf(const std::string& meeting) const;
+  // Every leg into the named participants: audio from each member of the meeting, video from
+  // each subscribed feed. `participant` indexes `names`.
+  struct LegKey {
+    size_t participant;
+    dp::ParticipantId publisher_id;
+    std::string publisher;
+    dp::MediaKind kind;
+  };
+  std::vector<LegKey> LegsOf(const std::vector<std::string>& names) const;
 
   io::PacketBackend& backend_;
   std::vector<Worker*> workers_;
   dp::Forwarder replica_;
   mutable std::mutex mutex_;
+  bool per_leg_metrics_ = true;
   std::map<std::string, ParticipantInfo> participants_;
   std::unordered_map<std::string, uint64_t> meetings_;
   std::set<uint32_t> ssrcs_;
