@@ -358,8 +358,10 @@ rte_mbuf* DpdkBackend::BuildFrame(Queue& q, const OutPacket& packet, const MacAd
   }
   auto* payload_mbuf =
       packet.payload != nullptr ? static_cast<rte_mbuf*>(packet.payload->handle) : nullptr;
-  const bool chained = multi_segment_ && packet.payload_length > 0 && payload_mbuf != nullptr &&
-                       payload_mbuf->pool == rx_pool_;
+  // A payload in one of our receive mbufs can be shared by reference (and its sum cached).
+  const bool ours =
+      packet.payload_length > 0 && payload_mbuf != nullptr && payload_mbuf->pool == rx_pool_;
+  const bool chained = multi_segment_ && ours;
   const uint32_t inline_bytes =
       static_cast<uint32_t>(packet.header.size()) + (chained ? 0 : packet.payload_length);
   auto* frame =
@@ -403,11 +405,11 @@ rte_mbuf* DpdkBackend::BuildFrame(Queue& q, const OutPacket& packet, const MacAd
     head->pkt_len += packet.payload_length;
   }
   head->packet_type = kUdpPacketType;
-  FillChecksums(head, packet, chained, q.id);
+  FillChecksums(head, packet, ours, q.id);
   return head;
 }
 
-void DpdkBackend::FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool chained,
+void DpdkBackend::FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool shared_payload,
                                 uint16_t queue) {
   uint8_t* ip = rte_pktmbuf_mtod(frame, uint8_t*) + kEthernetHeaderSize;
   uint8_t* udp = ip + kIpv4HeaderSize;
@@ -426,10 +428,16 @@ void DpdkBackend::FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool c
   if (udp_checksum_offload_) {
     frame->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
     checksum = Ipv4PseudoHeaderSum(ip);  // the NIC expects the pseudo-header sum in place
-  } else {
-    const uint32_t prefix_length = frame->data_len - kEthernetHeaderSize - kIpv4HeaderSize;
+  } else if (shared_payload) {
+    // The payload is the same bytes in every output of a fan-out, whether it is chained or was
+    // copied inline (ports without multi-segment TX): sum it once, then only this output's UDP
+    // and rewritten headers.
+    const uint32_t prefix_length = kUdpHeaderSize + static_cast<uint32_t>(packet.header.size());
     checksum = CombineUdpChecksum(Ipv4PseudoHeaderSum(ip), RawSum(udp, prefix_length),
-                                  prefix_length, chained ? PayloadSum(packet, queue) : 0);
+                                  prefix_length, PayloadSum(packet, queue));
+  } else {
+    const uint32_t udp_length = frame->pkt_len - kEthernetHeaderSize - kIpv4HeaderSize;
+    checksum = CombineUdpChecksum(Ipv4PseudoHeaderSum(ip), RawSum(udp, udp_length), udp_length, 0);
   }
   std::memcpy(udp + 6, &checksum, sizeof(checksum));
 }

@@ -79,7 +79,9 @@ class DpdkBackend final : public PacketBackend {
   // The next hop's MAC for `destination`; on a miss counts the drop and may send an ARP request.
   bool ResolveNextHop(Queue& q, uint32_t destination, uint64_t now, MacAddress* mac);
   rte_mbuf* BuildFrame(Queue& q, const OutPacket& packet, const MacAddress& next_hop);
-  void FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool chained, uint16_t queue);
+  // `shared_payload`: the payload lies in one of our receive mbufs, so its sum can be cached
+  // there for the other outputs of the fan-out.
+  void FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool shared_payload, uint16_t queue);
   uint16_t PayloadSum(const OutPacket& packet, uint16_t queue);
   void Enqueue(Queue& q, rte_mbuf* mbuf);
   void FlushTx(Queue& q);
