@@ -4,8 +4,12 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
+#include <string_view>
 
 #include "api/http_api.h"
 #include "instrumented_handler.h"
@@ -14,6 +18,9 @@
 #include "mgw/common/http_upgrade.h"
 #include "mgw/common/metrics.h"
 #include "mgw/common/process_metrics.h"
+#include "mgw/common/secret_file.h"
+#include "mgw/service/job_runner.h"
+#include "mgw/service/notifications.h"
 #include "mgw/service/services.h"
 #include "mgw/storage/account_store.h"
 #include "mgw/storage/bootstrap_admin.h"
@@ -23,6 +30,8 @@
 #include "mgw/storage/storage_error.h"
 #include "node/dataplane_link.h"
 #include "node/node_registry.h"
+#include "pexip/pexip_api.h"
+#include "signalling/meeting_relay.h"
 #include "signalling/signalling_server.h"
 
 namespace mgw::controlplane {
@@ -74,18 +83,157 @@ void BootstrapAdministrator(const config::Config& config, storage::AccountStore&
   }
 }
 
+// The TLS files when TLS is on, checked now so a bad one stops start-up naming its key.
+std::optional<http::TlsFiles> ConfiguredTls(const config::Config& config) {
+  if (!config.GetBool("controlplane.tls.enabled")) return std::nullopt;
+  http::TlsFiles files{config.GetString("controlplane.tls.cert_file"),
+                       config.GetString("controlplane.tls.key_file")};
+  try {
+    http::CheckTlsFiles(files);
+  } catch (const http::TlsFileError& e) {
+    throw config::ConfigError(fmt::format("{}: {}",
+                                          e.file() == http::TlsFileError::File::kCertificate
+                                              ? "controlplane.tls.cert_file"
+                                              : "controlplane.tls.key_file",
+                                          e.what()));
+  }
+  return files;
+}
+
+// controlplane.jobs.*: attempts, backoff and lease of the durable job table.
+storage::JobStoreOptions ConfiguredJobStore(const config::Config& config) {
+  storage::JobStoreOptions jobs;
+  jobs.max_attempts = static_cast<int>(config.GetInt("controlplane.jobs.max_attempts"));
+  jobs.base_backoff = std::chrono::milliseconds(config.GetInt("controlplane.jobs.backoff_base_ms"));
+  jobs.max_backoff = std::chrono::milliseconds(config.GetInt("controlplane.jobs.backoff_max_ms"));
+  jobs.lease = std::chrono::milliseconds(config.GetInt("controlplane.jobs.lease_ms"));
+  if (jobs.max_backoff < jobs.base_backoff) {
+    throw config::ConfigError(
+        "controlplane.jobs.backoff_max_ms: expected at least controlplane.jobs.backoff_base_ms");
+  }
+  return jobs;
+}
+
+// Stops start-up on a URL of the wrong scheme, naming its key; empty is allowed (feature off).
+void RequireScheme(const config::Config& config, const char* key,
+                   std::initializer_list<std::string_view> schemes) {
+  const std::string url = config.GetString(key);
+  if (url.empty()) return;
+  for (std::string_view scheme : schemes) {
+    if (url.starts_with(scheme) && url.size() > scheme.size()) return;
+  }
+  std::string expected;
+  for (std::string_view scheme : schemes) {
+    expected += expected.empty() ? "" : " or ";
+    expected += std::string(scheme) + "...";
+  }
+  throw config::ConfigError(fmt::format("{}: expected a URL {}, got \"{}\"", key, expected, url));
+}
+
+// notifications.*: webhook signing and timeouts, SMTP.
+service::NotificationOptions ConfiguredNotifications(const config::Config& config) {
+  RequireScheme(config, "notifications.smtp.url", {"smtp://", "smtps://"});
+  service::NotificationOptions options;
+  options.webhook_secret = config.GetSecret("notifications.webhook_secret");
+  options.webhook_timeout =
+      std::chrono::milliseconds(config.GetInt("notifications.webhook_timeout_ms"));
+  options.webhook_connect_timeout =
+      std::min(options.webhook_timeout, options.webhook_connect_timeout);
+  options.smtp_url = config.GetString("notifications.smtp.url");
+  options.smtp_starttls = config.GetBool("notifications.smtp.starttls");
+  options.smtp_ca_file = config.GetString("notifications.smtp.ca_file");
+  options.smtp_username = config.GetString("notifications.smtp.username");
+  options.smtp_password = config.GetSecret("notifications.smtp.password");
+  options.smtp_from = config.GetString("notifications.smtp.from");
+  if (!options.smtp_url.empty() && options.smtp_from.empty()) {
+    throw config::ConfigError(
+        "notifications.smtp.from: expected a sender address when notifications.smtp.url is set");
+  }
+  return options;
+}
+
+// schedules.*: alias numbers and names, join links, invitations, cleanup.
+service::ScheduleOptions ConfiguredSchedules(const config::Config& config) {
+  service::ScheduleOptions options;
+  options.alias_range = {.first = config.GetInt("schedules.alias_range_start"),
+                         .last = config.GetInt("schedules.alias_range_end")};
+  if (options.alias_range.last < options.alias_range.first) {
+    throw config::ConfigError(
+        "schedules.alias_range_end: expected at least schedules.alias_range_start");
+  }
+  options.alias_prefix = config.GetString("schedules.alias_prefix");
+  if (options.alias_prefix.empty() ||
+      std::all_of(options.alias_prefix.begin(), options.alias_prefix.end(),
+                  [](char c) { return c >= '0' && c <= '9'; })) {
+    throw config::ConfigError(
+        "schedules.alias_prefix: expected a prefix that is not empty and not all digits");
+  }
+  options.alias_domain = config.GetString("schedules.alias_domain");
+  if (options.alias_domain.empty()) {
+    throw config::ConfigError("schedules.alias_domain: expected a domain, got an empty string");
+  }
+  options.alias_quarantine = std::chrono::seconds(config.GetInt("schedules.alias_quarantine_s"));
+  options.join_address = config.GetString("schedules.join_address");
+  if (options.join_address.empty()) {
+    throw config::ConfigError("schedules.join_address: expected a host, got an empty string");
+  }
+  options.bandwidth_kbps = static_cast<int>(config.GetInt("schedules.join_bandwidth_kbps"));
+  RequireScheme(config, "schedules.invitation_webhook_url", {"http://", "https://"});
+  options.invitation_webhook_url = config.GetString("schedules.invitation_webhook_url");
+  // Without an SMTP server every email job would only be dead-lettered: leave them out.
+  options.invitation_email = config.GetBool("schedules.invitation_email") &&
+                             !config.GetString("notifications.smtp.url").empty();
+  if (config.GetBool("schedules.invitation_email") && !options.invitation_email) {
+    spdlog::info("schedules: invitations are not emailed: notifications.smtp.url is empty");
+  }
+  options.cleanup_interval = std::chrono::seconds(config.GetInt("schedules.cleanup_interval_s"));
+  return options;
+}
+
+// The relay between control planes sharing a PostgreSQL database; none on SQLite (one process).
+std::unique_ptr<MeetingRelay> StartRelay(const config::Config& config, storage::Database& db,
+                                         SignallingHandler& handler) {
+  if (config.GetString("controlplane.database.backend") != "postgresql") return nullptr;
+  auto relay = std::make_unique<MeetingRelay>(
+      config.GetSecret("controlplane.database.postgresql_uri").Reveal(), db,
+      MeetingRelay::Callbacks{
+          .on_broadcast = [&handler](
+                              const std::string& meeting_id, const std::string& text,
+                              bool close) { handler.DeliverRelayed(meeting_id, text, close); },
+          .on_call =
+              [&handler](const control::Command& command) {
+                return handler.CallLocalDataplane(command);
+              },
+          .manages = [&handler](const std::string& node_id) { return handler.Manages(node_id); },
+          .on_resync = [&handler] { handler.Resync(); }});
+  handler.SetRelay(relay.get());
+  relay->Start();
+  spdlog::info("signalling relay: LISTEN {} (instance {})", MeetingRelay::kChannel,
+               relay->instance_id());
+  return relay;
+}
+
 }  // namespace
+
+// pexip.*: Basic credentials of the Pexip-compatible management API; a user name needs a password.
+PexipApiOptions ConfiguredPexip(const config::Config& config) {
+  PexipApiOptions options{.username = config.GetString("pexip.username"),
+                          .password = config.GetSecret("pexip.password"),
+                          .public_url = config.GetString("controlplane.public_url")};
+  if (!options.username.empty() && options.password.empty()) {
+    throw config::ConfigError(
+        "pexip.username is set, so pexip.password must be too (expected a password, got an "
+        "empty string)");
+  }
+  return options;
+}
 
 int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   if (sodium_init() < 0) {
     spdlog::critical("libsodium failed to initialise");
     return 1;
   }
-  if (config.GetBool("controlplane.tls.enabled")) {
-    throw config::ConfigError(
-        "controlplane.tls.enabled: TLS is not available in this build yet; terminate TLS in "
-        "front of mgw-controlplane or set enabled = false");
-  }
+  const std::optional<http::TlsFiles> tls = ConfiguredTls(config);
   storage::SystemClock clock;
   std::unique_ptr<storage::Database> db = OpenConfiguredDatabase(config);
   storage::MigrationReport migrations = storage::MigrateToLatest(*db, clock);
@@ -95,9 +243,30 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
     spdlog::warn("the database has {} schema version(s) newer than this binary knows",
                  migrations.unknown.size());
   }
-  service::Services services(*db, clock);
+  service::ServiceOptions service_options;
+  service_options.jobs = ConfiguredJobStore(config);
+  // The recorder's credential towards the recordings routes: configured, or generated into
+  // runtime_dir where mgw-recorder on this host reads it (make run works without a file).
+  RequireScheme(config, "notifications.recording_webhook_url", {"http://", "https://"});
+  service_options.recordings = {
+      .lease = std::chrono::seconds(config.GetInt("recorder.lease_seconds")),
+      .webhook_url = config.GetString("notifications.recording_webhook_url")};
+  try {
+    service_options.recordings.recorder_secret = LoadOrCreateSecretFile(
+        config.GetSecret("recorder.secret"), config.GetPath("recorder.secret_file", "runtime_dir"));
+  } catch (const std::runtime_error& e) {
+    // Everything else works without it; only the recorder is turned away (401).
+    spdlog::warn("recorder.secret: {}; recordings will not be picked up", e.what());
+  }
+  service_options.schedules = ConfiguredSchedules(config);
+  service::Services services(*db, clock, service_options);
   BootstrapAdministrator(config, services.account_store);
   HttpApi api(services);
+  api.SetRateLimits({.requests_per_second = static_cast<double>(
+                         config.GetInt("controlplane.rate_limit.requests_per_second")),
+                     .burst = static_cast<double>(config.GetInt("controlplane.rate_limit.burst"))});
+  // The Pexip-compatible management API (/api/admin/...), asked before HttpApi.
+  PexipApi pexip(services, ConfiguredPexip(config));
 
   metrics::Registry registry;
   AddProcessMetrics(registry, "controlplane");
@@ -109,6 +278,22 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
       return {false, fmt::format("database unavailable: {}", e.what())};
     }
   });
+
+  // The durable job runner. Every job kind's handler is registered here, before Start().
+  RequireScheme(config, "controlplane.jobs.alert_webhook_url", {"http://", "https://"});
+  service::JobRunner job_runner(
+      services.job_store,
+      {.poll_interval =
+           std::chrono::milliseconds(config.GetInt("controlplane.jobs.poll_interval_ms")),
+       .alert_webhook_url = config.GetString("controlplane.jobs.alert_webhook_url"),
+       .metrics = &registry});
+  // ---- job handler registration: add yours below (JobRunner::Register(kind, handler)) ----
+  service::RegisterNotificationHandlers(job_runner, ConfiguredNotifications(config));
+  service::RegisterRecordingHandlers(job_runner, services.recordings);
+  services.schedules.RegisterJobs(job_runner);
+  services.schedules.EnsureCleanupScheduled();  // the periodic cleanup re-enqueues itself
+  // ---- end of job handler registration ----
+  job_runner.Start();
   // The local dataplane: registered as a node, heartbeated, and programmed by signalling.
   const std::string dataplane_socket =
       config.GetPath("controlplane.dataplane_socket", "runtime_dir");
@@ -117,6 +302,9 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   DataplaneLink link(dataplane_socket);
   const std::string node_id = DefaultNodeId(dataplane_socket);
   SignallingServer signalling(services, &link, node_id);
+  // PostgreSQL: other control planes may hold sockets of the meetings on this node, and this one
+  // of meetings on theirs; the relay carries the messages and dataplane calls between them.
+  std::unique_ptr<MeetingRelay> relay = StartRelay(config, *db, signalling.handler());
   NodeRegistry nodes(
       services, link,
       {.node_id = node_id,
@@ -133,28 +321,33 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   options.threads = static_cast<int>(config.GetInt("controlplane.threads"));
   options.max_body_bytes = static_cast<size_t>(config.GetInt("controlplane.max_body_bytes"));
   options.max_header_bytes = static_cast<size_t>(config.GetInt("controlplane.max_header_bytes"));
+  options.tls = tls;
   // The API's routes first; what none of them matches is an admin endpoint or 404.
   InstrumentedHandler handler(
       registry,
-      [&api](const http::Request& request) -> std::string {
+      [&api, &pexip](const http::Request& request) -> std::string {
+        if (auto route = pexip.RouteOf(request)) return *route;
         if (auto route = api.RouteOf(request)) return *route;
         for (const char* known : {"/healthz", "/readyz", "/metrics"}) {
           if (request.path == known) return known;
         }
         return "unmatched";
       },
-      [&api, &admin](const http::Request& request) {
+      [&api, &pexip, &admin](const http::Request& request) {
+        if (auto response = pexip.Handle(request)) return *std::move(response);
         if (auto response = api.Handle(request)) return *std::move(response);
         return admin.HandleOrNotFound(request);
       });
   http::Server server(options, std::ref(handler));
   server.Start();
-  spdlog::info("API on http://{}:{}/ (accounts, meetings, signalling, healthz, readyz, metrics)",
-               options.address, server.port());
+  spdlog::info("API on {}://{}:{}/ (accounts, meetings, signalling, healthz, readyz, metrics)",
+               tls ? "https" : "http", options.address, server.port());
   shutdown.Wait();
   nodes.Stop();
   signalling.CloseAll();
   server.Stop();
+  if (relay) relay->Stop();
+  job_runner.Stop();  // a job in progress finishes; the database outlives the runner
   return 0;
 }
 

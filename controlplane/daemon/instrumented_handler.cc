@@ -1,33 +1,11 @@
 #include "instrumented_handler.h"
 
 #include <fmt/format.h>
-#include <sodium.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 
 namespace mgw::controlplane {
-namespace {
-
-std::string NewRequestId() {
-  unsigned char bytes[12];
-  randombytes_buf(bytes, sizeof bytes);
-  std::string id;
-  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
-  return id;
-}
-
-// A client's id is echoed only when it is short and printable, so it cannot inject headers or
-// bloat logs.
-bool SaneRequestId(std::string_view id) {
-  if (id.empty() || id.size() > 128) return false;
-  for (char c : id) {
-    if (static_cast<unsigned char>(c) < 0x21 || static_cast<unsigned char>(c) > 0x7e) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 InstrumentedHandler::InstrumentedHandler(metrics::Registry& registry, RouteOf route_of,
                                          http::Handler inner)
@@ -50,7 +28,7 @@ http::Response InstrumentedHandler::operator()(const http::Request& request) {
     response = http::Response::Problem(500, "/problems/internal", "Internal server error");
   }
   std::string id(request.Header("x-request-id").value_or(""));
-  if (!SaneRequestId(id)) id = NewRequestId();
+  if (!http::SaneRequestId(id)) id = http::NewRequestId();
   response.headers.emplace_back("x-request-id", id);
   std::string route = route_of_(request);
   requests_.WithLabels({{"route", route}, {"status", std::to_string(response.status)}}).Inc();

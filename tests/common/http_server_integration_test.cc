@@ -17,13 +17,15 @@ namespace bhttp = boost::beast::http;
 // A real HTTP peer: Beast's client over a real TCP connection to the server on loopback.
 bhttp::response<bhttp::string_body> Fetch(uint16_t port, bhttp::verb verb,
                                           const std::string& target, const std::string& body = {},
-                                          std::size_t extra_header_bytes = 0) {
+                                          std::size_t extra_header_bytes = 0,
+                                          const std::string& request_id = {}) {
   asio::io_context io;
   beast::tcp_stream stream(io);
   stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   bhttp::request<bhttp::string_body> request(verb, target, 11);
   request.set(bhttp::field::host, "127.0.0.1");
   if (extra_header_bytes > 0) request.set("x-filler", std::string(extra_header_bytes, 'a'));
+  if (!request_id.empty()) request.set("x-request-id", request_id);
   request.body() = body;
   request.prepare_payload();
   beast::error_code write_error;  // an early answer stops the server reading our body
@@ -34,6 +36,24 @@ bhttp::response<bhttp::string_body> Fetch(uint16_t port, bhttp::verb verb,
   beast::error_code ec;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   return response;
+}
+
+// Raw bytes in, the server's answer out: for requests Beast's client would refuse to write.
+bhttp::response<bhttp::string_body> SendRaw(uint16_t port, const std::string& bytes) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  stream.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(stream, asio::buffer(bytes));
+  beast::flat_buffer buffer;
+  bhttp::response<bhttp::string_body> response;
+  bhttp::read(stream, buffer, response);
+  return response;
+}
+
+// 24 lower-case hex digits: an id the server made.
+bool IsGeneratedId(std::string_view id) {
+  if (id.size() != 24) return false;
+  return id.find_first_not_of("0123456789abcdef") == std::string_view::npos;
 }
 
 class HttpServerTest : public ::testing::Test {
@@ -132,6 +152,57 @@ TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnections) {
   char byte;
   stream.socket().read_some(asio::buffer(&byte, 1), ec);
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+}
+
+TEST_F(HttpServerTest, EveryResponseCarriesARequestId) {
+  auto ok = Fetch(port_, bhttp::verb::get, "/healthz");
+  EXPECT_TRUE(IsGeneratedId(ok["x-request-id"])) << ok["x-request-id"];
+  auto echoed = Fetch(port_, bhttp::verb::get, "/healthz", {}, 0, "client-id-1");
+  EXPECT_EQ(echoed["x-request-id"], "client-id-1");
+  auto failed = Fetch(port_, bhttp::verb::get, "/throw", {}, 0, "client-id-2");
+  EXPECT_EQ(failed.result_int(), 500);
+  EXPECT_EQ(failed["x-request-id"], "client-id-2");
+  // Two ids made for two requests differ.
+  EXPECT_NE(ok["x-request-id"], Fetch(port_, bhttp::verb::get, "/healthz")["x-request-id"]);
+}
+
+// The server's own answers, written before a lingering close, carry one too: the client's when
+// its header block was read, a new one otherwise.
+TEST_F(HttpServerTest, OversizedBodyAnswerEchoesTheRequestId) {
+  auto response = Fetch(port_, bhttp::verb::post, "/echo", std::string(4096, 'x'), 0, "big-1");
+  EXPECT_EQ(response.result_int(), 413);
+  EXPECT_EQ(response["x-request-id"], "big-1");
+  auto huge = Fetch(port_, bhttp::verb::post, "/echo", std::string(4 << 20, 'x'), 0, "big-2");
+  EXPECT_EQ(huge.result_int(), 413);
+  EXPECT_EQ(huge["x-request-id"], "big-2");
+}
+
+TEST_F(HttpServerTest, OversizedHeaderAnswerHasANewRequestId) {
+  auto response = Fetch(port_, bhttp::verb::get, "/healthz", {}, 4096, "never-read");
+  EXPECT_EQ(response.result_int(), 431);
+  EXPECT_TRUE(IsGeneratedId(response["x-request-id"])) << response["x-request-id"];
+}
+
+TEST_F(HttpServerTest, MalformedRequestIs400WithARequestId) {
+  auto response = SendRaw(port_, "GET /healthz HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n");
+  EXPECT_EQ(response.result_int(), 400);
+  EXPECT_EQ(response[bhttp::field::content_type], "application/problem+json");
+  EXPECT_TRUE(IsGeneratedId(response["x-request-id"])) << response["x-request-id"];
+  // A bad chunked body: the header block was read, so the client's id comes back.
+  auto chunked = SendRaw(port_,
+                         "POST /echo HTTP/1.1\r\nHost: x\r\nX-Request-Id: chunky\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\nzz\r\n");
+  EXPECT_EQ(chunked.result_int(), 400);
+  EXPECT_EQ(chunked["x-request-id"], "chunky");
+}
+
+TEST_F(HttpServerTest, AnInsaneClientIdIsReplaced) {
+  auto response =
+      Fetch(port_, bhttp::verb::get, "/healthz", {}, 0, std::string(200, 'a'));  // too long
+  EXPECT_TRUE(IsGeneratedId(response["x-request-id"])) << response["x-request-id"];
+  EXPECT_FALSE(SaneRequestId("has space"));
+  EXPECT_FALSE(SaneRequestId(""));
+  EXPECT_TRUE(SaneRequestId("abc-123_DEF"));
 }
 
 TEST(HttpServerBindTest, BindFailureNamesTheAddress) {

@@ -208,11 +208,18 @@ double GoertzelPower(const std::vector<float>& samples, double frequency_hz, int
   return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
 }
 
-std::vector<float> DecodeOpusTrack(const std::string& path) {
+std::vector<float> DecodeOpusTrack(const std::string& path, int nth) {
   AVFormatContext* format = nullptr;
   if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) return {};
   avformat_find_stream_info(format, nullptr);
-  int audio = av_find_best_stream(format, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  int audio = -1;
+  for (unsigned i = 0, seen = 0; i < format->nb_streams; ++i) {
+    if (format->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
+    if (static_cast<int>(seen++) == nth) {
+      audio = static_cast<int>(i);
+      break;
+    }
+  }
   std::vector<float> samples;
   int error = 0;
   OpusDecoder* decoder = opus_decoder_create(48000, 1, &error);

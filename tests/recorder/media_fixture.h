@@ -39,8 +39,8 @@ int RunCommand(const std::string& command, std::string* output);
 // Energy ratio of `frequency_hz` against `other_hz` in `samples` (Goertzel).
 double GoertzelPower(const std::vector<float>& samples, double frequency_hz, int sample_rate);
 
-// Decodes every Opus packet of the first audio stream of a media file (libavformat demux,
-// libopus decode) into mono float samples.
-std::vector<float> DecodeOpusTrack(const std::string& path);
+// Decodes every Opus packet of the `nth` audio stream (0: the first) of a media file
+// (libavformat demux, libopus decode) into mono float samples.
+std::vector<float> DecodeOpusTrack(const std::string& path, int nth = 0);
 
 }  // namespace mgw::rec::testing

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
   dp->add_option("-s,--socket", options.socket,
                  "Control socket (default: dataplane.control_socket from the configuration)");
   dp->require_subcommand(1);
+  dp->fallthrough();  // `mgwctl dataplane stats --json` as well as `mgwctl --json dataplane stats`
   std::optional<Command> command;
 
   dp->add_subcommand("hello", "Protocol version, backend, workers and media address")

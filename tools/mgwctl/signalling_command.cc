@@ -40,6 +40,7 @@ int RunSignalling(const ApiOptions& api, const SignallingOptions& options) {
   ApiTarget target;
   try {
     target = ParseApiUrl(url);
+    if (target.tls) throw std::invalid_argument("signalling speaks ws:// only (wss:// not yet)");
   } catch (const std::exception& e) {
     std::cerr << "mgwctl: " << e.what() << "\n";
     return 64;

@@ -3,15 +3,19 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
 
 #include "api_json.h"
 #include "json_body.h"
+#include "mgw/service/job_service.h"
 #include "mgw/service/service_error.h"
 #include "mgw/storage/storage_error.h"
 #include "problem_response.h"
 #include "query_params.h"
+#include "schedule_json.h"
 
 namespace mgw::controlplane {
 namespace {
@@ -56,6 +60,58 @@ std::optional<storage::ApiKeyScope> ParseScope(const std::optional<std::string>&
   throw ServiceError(ErrorKind::kUnprocessable, std::string(service::problem::kInvalidField),
                      "Invalid field", "scope must be read, write or admin")
       .WithField("scope");
+}
+
+// A recording as GET /recordings/{recording_id} returns it (api/openapi.yaml, Recording).
+boost::json::object RecordingJson(const storage::RecordingRow& r) {
+  boost::json::object out{{"id", r.id},
+                          {"meeting_id", r.meeting_id},
+                          {"state", storage::ToString(r.state)},
+                          {"claims", r.claims},
+                          {"created_at", api_json::Time(r.created_at)},
+                          {"updated_at", api_json::Time(r.updated_at)}};
+  auto put = [&out](const char* name, const auto& value) {
+    if (value) out[name] = *value;
+  };
+  put("recorder", r.recorder);
+  put("file_name", r.file_name);
+  put("location", r.location);
+  put("link", r.link);
+  put("sha256", r.sha256);
+  put("size_bytes", r.size_bytes);
+  put("duration_ms", r.duration_ms);
+  put("error", r.error);
+  if (r.lease_expires_at) out["lease_expires_at"] = api_json::Time(*r.lease_expires_at);
+  if (r.link_expires_at) out["link_expires_at"] = api_json::Time(*r.link_expires_at);
+  if (r.completed_at) out["completed_at"] = api_json::Time(*r.completed_at);
+  if (r.manifest) {
+    boost::system::error_code ec;
+    boost::json::value manifest = boost::json::parse(*r.manifest, ec);
+    if (!ec) out["manifest"] = std::move(manifest);
+  }
+  return out;
+}
+
+int ClaimOf(JsonBody& body) {
+  return static_cast<int>(std::clamp<std::int64_t>(*body.Int("claims", true), 0, INT32_MAX));
+}
+
+// A durable job as GET /jobs/{job_id} returns it (api/openapi.yaml, Job).
+boost::json::object JobJson(const storage::Job& job) {
+  boost::json::object out{{"id", job.id},
+                          {"kind", job.kind},
+                          {"state", storage::ToString(job.state)},
+                          {"attempts", job.attempts},
+                          {"max_attempts", job.max_attempts},
+                          {"next_run_at", api_json::Time(job.next_run_at)},
+                          {"created_at", api_json::Time(job.created_at)},
+                          {"updated_at", api_json::Time(job.updated_at)}};
+  boost::system::error_code ec;
+  boost::json::value payload = boost::json::parse(job.payload, ec);
+  out["payload"] = ec ? boost::json::value(job.payload) : std::move(payload);
+  if (job.lease_expires_at) out["lease_expires_at"] = api_json::Time(*job.lease_expires_at);
+  if (job.last_error) out["last_error"] = *job.last_error;
+  return out;
 }
 
 }  // namespace
@@ -166,6 +222,35 @@ void HttpApi::AddRoutes() {
     return NoContent();
   });
 
+  // --- durable jobs (administrators) ---
+  Add("GET", "/jobs", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset", "after_id", "state", "kind"});
+    service::JobListRequest request{.state = std::nullopt,
+                                    .kind = query.String("kind"),
+                                    .after_id = query.Int("after_id", 0, INT64_MAX).value_or(0),
+                                    .page = query.Page()};
+    if (auto state = query.String("state")) {
+      request.state = storage::ParseJobState(*state);
+      if (!request.state) {
+        throw ServiceError(ErrorKind::kInvalidRequest, std::string(service::problem::kInvalidQuery),
+                           "Invalid query", "state must be pending, running, done or dead");
+      }
+    }
+    service::JobService jobs(s.job_store);
+    return Json(200, api_json::PageOf(jobs.List(*c.caller, request), JobJson));
+  });
+  Add("GET", "/jobs/{job_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    service::JobService jobs(s.job_store);
+    return Json(200, JobJson(jobs.Get(*c.caller, PathId(c.params[0]))));
+  });
+  Add("POST", "/jobs/{job_id}/retry", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    RequireEmptyBody(c.request);
+    service::JobService jobs(s.job_store);
+    return Json(200, JobJson(jobs.Retry(*c.caller, PathId(c.params[0]))));
+  });
+
   // --- meetings ---
   Add("POST", "/meeting", kAuthenticated, [&s](Context& c) {
     JsonBody body = JsonBody::Parse(c.request.body);
@@ -220,6 +305,109 @@ void HttpApi::AddRoutes() {
     return Json(200, api_json::PageOf(s.meetings.Recipients(*c.caller, c.params[0], query.Page()),
                                       api_json::Recipient));
   });
+
+  // --- recordings: the recorder's work queue (recorder secret), and administrators' reads ---
+  Add("POST", "/recordings/claim", kPublic, [&s](Context& c) {
+    s.recordings.RequireRecorder(c.request.Header("authorization"));
+    JsonBody body = JsonBody::Parse(c.request.body);
+    std::string recorder = *body.String("recorder", true);
+    body.RejectUnknownFields();
+    std::optional<service::RecordingClaim> claim = s.recordings.Claim(recorder);
+    if (!claim) return NoContent();
+    return Json(200, {{"recording", RecordingJson(claim->recording)},
+                      {"token", claim->token},
+                      {"resumed", claim->resumed},
+                      {"meeting_active", claim->meeting_active}});
+  });
+  Add("POST", "/recordings/{recording_id}/progress", kPublic, [&s](Context& c) {
+    s.recordings.RequireRecorder(c.request.Header("authorization"));
+    JsonBody body = JsonBody::Parse(c.request.body);
+    const int claims = ClaimOf(body);
+    std::optional<storage::RecordingState> state =
+        storage::ParseRecordingState(*body.String("state", true));
+    std::optional<std::string> file_name = body.String("file_name");
+    body.RejectUnknownFields();
+    if (!state) {
+      throw ServiceError(ErrorKind::kUnprocessable, std::string(service::problem::kInvalidField),
+                         "Invalid field", "state must be recording or uploading")
+          .WithField("state");
+    }
+    return Json(200, RecordingJson(s.recordings.Report(PathId(c.params[0]), claims, *state,
+                                                       std::move(file_name))));
+  });
+  Add("POST", "/recordings/{recording_id}/complete", kPublic, [&s](Context& c) {
+    s.recordings.RequireRecorder(c.request.Header("authorization"));
+    JsonBody body = JsonBody::Parse(c.request.body);
+    const int claims = ClaimOf(body);
+    storage::RecordingResult result{.location = *body.String("location", true),
+                                    .link = *body.String("link", true),
+                                    .link_expires_at = std::nullopt,
+                                    .sha256 = *body.String("sha256", true),
+                                    .size_bytes = *body.Int("size_bytes", true),
+                                    .duration_ms = *body.Int("duration_ms", true),
+                                    .manifest = *body.String("manifest", true)};
+    if (auto expires_in = body.Int("link_expires_in")) {
+      result.link_expires_at = s.clock.Now() + std::chrono::seconds(*expires_in);
+    }
+    body.RejectUnknownFields();
+    boost::system::error_code ec;
+    if (!boost::json::parse(result.manifest, ec).is_object() || ec) {
+      throw ServiceError(ErrorKind::kUnprocessable, std::string(service::problem::kInvalidField),
+                         "Invalid field", "manifest must be a JSON object, as text")
+          .WithField("manifest");
+    }
+    return Json(200, RecordingJson(s.recordings.Complete(PathId(c.params[0]), claims, result)));
+  });
+  Add("POST", "/recordings/{recording_id}/fail", kPublic, [&s](Context& c) {
+    s.recordings.RequireRecorder(c.request.Header("authorization"));
+    JsonBody body = JsonBody::Parse(c.request.body);
+    const int claims = ClaimOf(body);
+    std::string error = *body.String("error", true);
+    body.RejectUnknownFields();
+    return Json(200, RecordingJson(s.recordings.Fail(PathId(c.params[0]), claims, error)));
+  });
+  Add("GET", "/recordings", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "before"});
+    const auto limit = static_cast<std::size_t>(query.Int("limit", 1, 200).value_or(50));
+    boost::json::array items;
+    for (const storage::RecordingRow& r :
+         s.recordings.List(*c.caller, limit, query.Int("before", 1, INT64_MAX))) {
+      items.push_back(RecordingJson(r));
+    }
+    return Json(200, {{"items", std::move(items)}});
+  });
+  Add("GET", "/recordings/{recording_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    return Json(200, RecordingJson(s.recordings.Get(*c.caller, PathId(c.params[0]))));
+  });
+
+  // --- scheduled conferences: created, notified and cleaned up by jobs ---
+  Add("POST", "/schedule", kAuthenticated, [&s](Context& c) {
+    service::ScheduleView view =
+        s.schedules.Create(*c.caller, schedule_json::ReadCreate(c.request.body));
+    http::Response response = Json(201, schedule_json::Schedule(view));
+    response.headers.emplace_back("location", fmt::format("/schedule/{}", view.schedule.id));
+    return response;
+  });
+  Add("GET", "/schedule", kAuthenticated, [&s](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset"});
+    return Json(
+        200, api_json::PageOf(s.schedules.List(*c.caller, query.Page()), schedule_json::Schedule));
+  });
+  Add("GET", "/schedule/{schedule_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    return Json(200, schedule_json::Schedule(s.schedules.Get(*c.caller, PathId(c.params[0]))));
+  });
+  Add("PATCH", "/schedule/{schedule_id}", kAuthenticated, [&s](Context& c) {
+    QueryParams(c.request.query, {});
+    service::UpdateScheduleRequest request = schedule_json::ReadUpdate(c.request.body);
+    return Json(
+        200, schedule_json::Schedule(s.schedules.Update(*c.caller, PathId(c.params[0]), request)));
+  });
+  Add("POST", "/schedule/{schedule_id}/cancel", kAuthenticated, [&s](Context& c) {
+    RequireEmptyBody(c.request);
+    return Json(200, schedule_json::Schedule(s.schedules.Cancel(*c.caller, PathId(c.params[0]))));
+  });
 }
 
 std::optional<std::string> HttpApi::RouteOf(const http::Request& request) const {
@@ -250,6 +438,16 @@ std::optional<http::Response> HttpApi::Handle(const http::Request& request) cons
   }
 }
 
+void HttpApi::Throttle(const std::string& key) const {
+  if (!limiter_) return;
+  if (std::optional<std::int64_t> wait = limiter_->Acquire(key)) {
+    throw service::ServiceError(service::ErrorKind::kRateLimited,
+                                std::string(service::problem::kRateLimited), "Too many requests",
+                                "this caller's request rate is over the limit; retry later")
+        .WithRetryAfter(*wait);
+  }
+}
+
 http::Response HttpApi::Dispatch(const Router<Handler>::Match& match,
                                  const http::Request& request) const {
   if (!match.route) {
@@ -268,8 +466,12 @@ http::Response HttpApi::Dispatch(const Router<Handler>::Match& match,
   }
   Context context{request, match.params, std::nullopt};
   const Handler& handler = match.route->handler;
-  if (!handler.authenticated) return handler.run(context);
+  if (!handler.authenticated) {
+    Throttle("address:" + request.remote_address);
+    return handler.run(context);
+  }
   context.caller = services_.authenticator.Authenticate(request.Header("authorization"));
+  Throttle("account:" + std::to_string(context.caller->account_id));
   auto key = request.Header("idempotency-key");
   if (request.method != "POST" || !key) return handler.run(context);
   return idempotency_.Run(context.caller->account_id, *key, request, [&] {

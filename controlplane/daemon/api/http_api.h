@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include "idempotency_guard.h"
 #include "mgw/common/http_server.h"
 #include "mgw/service/caller.h"
+#include "mgw/service/request_rate_limiter.h"
 #include "mgw/service/services.h"
 #include "mgw/storage/idempotency_store.h"
 #include "router.h"
@@ -28,6 +30,13 @@ class HttpApi {
   // The route template for metrics ("/meeting/{meeting_id}"), or nothing when none matches.
   std::optional<std::string> RouteOf(const http::Request& request) const;
 
+  // Per-caller request limits (controlplane.rate_limit.*): past them a route answers 429
+  // /problems/rate-limited with Retry-After. The caller is the account for authenticated routes,
+  // the source address for the others. Set before serving; none by default.
+  void SetRateLimits(const service::RequestRateLimits& limits) {
+    limiter_ = std::make_unique<service::RequestRateLimiter>(limits);
+  }
+
  private:
   struct Context {
     const http::Request& request;
@@ -42,12 +51,15 @@ class HttpApi {
   void AddRoutes();
   void Add(std::string method, std::string pattern, bool authenticated,
            std::function<http::Response(Context&)> run);
+  // Throws ServiceError kRateLimited when `key` is over its limit.
+  void Throttle(const std::string& key) const;
   http::Response Dispatch(const Router<Handler>::Match& match, const http::Request& request) const;
 
   service::Services& services_;
   storage::IdempotencyStore idempotency_store_;
   IdempotencyGuard idempotency_;
   Router<Handler> router_;
+  std::unique_ptr<service::RequestRateLimiter> limiter_;
 };
 
 }  // namespace mgw::controlplane

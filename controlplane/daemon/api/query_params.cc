@@ -49,6 +49,12 @@ std::optional<std::int64_t> QueryParams::Int(std::string_view name, std::int64_t
   return value;
 }
 
+std::optional<std::string> QueryParams::String(std::string_view name) const {
+  auto it = values_.find(name);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
 service::PageRequest QueryParams::Page() const {
   service::PageRequest page;
   if (auto limit = Int("limit", 1, service::PageRequest::kMaxLimit)) {

@@ -18,6 +18,8 @@ class QueryParams {
   QueryParams(std::string_view query, std::initializer_list<std::string_view> allowed);
 
   std::optional<std::int64_t> Int(std::string_view name, std::int64_t min, std::int64_t max) const;
+  // The raw value (not percent-decoded), when given.
+  std::optional<std::string> String(std::string_view name) const;
   // limit (1..PageRequest::kMaxLimit, default kDefaultLimit) and offset (>= 0, default 0).
   service::PageRequest Page() const;
 

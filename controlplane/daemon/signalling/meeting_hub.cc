@@ -40,4 +40,11 @@ std::vector<std::shared_ptr<SignallingSession>> MeetingHub::All() const {
   return out;
 }
 
+std::vector<std::string> MeetingHub::Meetings() const {
+  std::vector<std::string> out;
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, sessions] : meetings_) out.push_back(id);
+  return out;
+}
+
 }  // namespace mgw::controlplane

@@ -22,6 +22,8 @@ class MeetingHub {
   std::vector<std::shared_ptr<SignallingSession>> SessionsOf(
       std::string_view meeting_id, const SignallingSession* except = nullptr) const;
   std::vector<std::shared_ptr<SignallingSession>> All() const;
+  // The meetings that have sockets here.
+  std::vector<std::string> Meetings() const;
 
  private:
   mutable std::mutex mutex_;

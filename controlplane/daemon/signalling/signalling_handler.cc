@@ -21,6 +21,12 @@ json::object UserJson(const storage::ParticipantMedia& p) {
   json::object user{
       {"participant_id", p.participation_id}, {"display_name", p.display_name}, {"role", p.role}};
   if (p.account_id) user["account_id"] = *p.account_id;
+  // What subscribers (the recorder above all) receive each stream as: the dataplane keeps the
+  // publisher's SSRC on every leg.
+  if (p.media && p.role != "recorder") {
+    user["audio_ssrc"] = p.media->audio_ssrc;
+    user["video_ssrc"] = p.media->video_ssrc;
+  }
   return user;
 }
 
@@ -46,13 +52,54 @@ std::vector<std::int64_t> Ids(const json::object& message, std::string_view fiel
   return ids;
 }
 
-void Broadcast(MeetingHub& hub, std::string_view meeting_id, const json::object& message,
-               const SignallingSession* except) {
+}  // namespace
+
+void SignallingHandler::Broadcast(std::string_view meeting_id, const json::object& message,
+                                  const SignallingSession* except, bool close) {
   const std::string text = json::serialize(message);
-  for (const auto& session : hub.SessionsOf(meeting_id, except)) session->Send(text);
+  for (const auto& session : hub_.SessionsOf(meeting_id, except)) {
+    session->Send(text);
+    if (close) session->Close();
+  }
+  if (relay_ != nullptr) {
+    try {
+      relay_->Broadcast(std::string(meeting_id), text, close);
+    } catch (const std::exception& e) {
+      spdlog::warn("signalling: relaying {} to the other control planes failed: {}",
+                   std::string_view(message.at("content_type").as_string()), e.what());
+    }
+  }
 }
 
-}  // namespace
+void SignallingHandler::DeliverRelayed(const std::string& meeting_id, const std::string& text,
+                                       bool close) {
+  for (const auto& session : hub_.SessionsOf(meeting_id)) {
+    session->Send(text);
+    if (close) session->Close();
+  }
+}
+
+void SignallingHandler::Resync() {
+  for (const std::string& meeting_id : hub_.Meetings()) {
+    std::optional<storage::Meeting> meeting = services_.meeting_store.Find(meeting_id);
+    if (meeting && meeting->state != storage::MeetingState::kEnded) continue;
+    DeliverRelayed(meeting_id, json::serialize(Message("END", meeting_id)), true);
+  }
+}
+
+json::object SignallingHandler::CallLocalDataplane(const control::Command& command) {
+  if (link_ == nullptr) throw std::runtime_error("no local dataplane");
+  return link_->Call(command);
+}
+
+json::object SignallingHandler::CallDataplane(const std::string& node_id,
+                                              const control::Command& command) {
+  if (Manages(node_id)) return link_->Call(command);
+  if (relay_ == nullptr) {
+    throw std::runtime_error(fmt::format("node {} is managed by another control plane", node_id));
+  }
+  return relay_->Call(node_id, command);
+}
 
 void SignallingHandler::SendError(SignallingSession& session, std::string_view meeting_id,
                                   std::string_view reason, std::string_view type,
@@ -154,14 +201,15 @@ void SignallingHandler::Join(SignallingSession& session, const json::object& mes
                      "/problems/already-joined", recorder ? "RECORD_JOIN" : "JOIN");
   }
   // The meeting's media runs on the node it was placed on, programmed by that node's control
-  // plane; a client that came to the wrong one is sent on.
+  // plane: here, or through the relay (PostgreSQL). Without a relay (SQLite: one process) a
+  // client that came to the wrong control plane is sent on.
   std::optional<storage::Meeting> meeting = services_.meeting_store.Find(meeting_id);
   if (meeting && !meeting->node_id) {
     return Deny(session, meeting_id,
                 "the meeting has no dataplane node (none was up when it was created)",
                 service::problem::kUnavailable);
   }
-  if (meeting && (*meeting->node_id != node_id_ || link_ == nullptr)) {
+  if (meeting && !CanProgram(*meeting->node_id)) {
     auto node = services_.node_store.Find(services_.db, *meeting->node_id);
     return Deny(session, meeting_id,
                 fmt::format("the meeting is placed on another node: connect to {}",
@@ -174,12 +222,17 @@ void SignallingHandler::Join(SignallingSession& session, const json::object& mes
   }
   const json::value* encryption = message.if_contains("encryption");
   const bool srtp = encryption == nullptr || encryption->as_string() != "none";
+  // A recorder publishes nothing, so the dataplane could never latch its address: it says it.
+  std::optional<std::string> address;
+  if (const json::value* a = message.if_contains("address")) address = std::string(a->as_string());
   service::SignallingJoin joined;
   try {
     joined = services_.signalling.Join(
         *state.caller, meeting_id, display_name, recorder, srtp,
-        [this](const service::MeetingView& view, const storage::ParticipantMedia& self) {
-          link_->Call(AddCommandFor(view.meeting.id, self));
+        [this, &address](const service::MeetingView& view, const storage::ParticipantMedia& self) {
+          control::AddParticipant add = AddCommandFor(view.meeting.id, self);
+          add.address = address;
+          CallDataplane(view.meeting.node_id.value_or(""), add);
         });
   } catch (const service::ServiceError& e) {
     return Deny(session, meeting_id, e.detail().empty() ? e.title() : e.detail(), e.type());
@@ -193,6 +246,7 @@ void SignallingHandler::Join(SignallingSession& session, const json::object& mes
   state.joined = true;
   state.meeting_id = meeting_id;
   state.participation_id = joined.self.participation_id;
+  state.node_id = joined.meeting.meeting.node_id.value_or("");
   hub_.Attach(meeting_id, session.shared_from_this());
 
   json::object users = Message("MEETING_USERS", meeting_id);
@@ -205,7 +259,7 @@ void SignallingHandler::Join(SignallingSession& session, const json::object& mes
 
   json::object join = Message("JOIN", meeting_id);
   join["participant"] = UserJson(joined.self);
-  Broadcast(hub_, meeting_id, join, &session);
+  Broadcast(meeting_id, join, &session);
 }
 
 void SignallingHandler::Leave(SignallingSession& session, bool close) {
@@ -216,9 +270,10 @@ void SignallingHandler::Leave(SignallingSession& session, bool close) {
   std::optional<storage::ParticipantMedia> left =
       services_.signalling.Leave(*state.caller, state.meeting_id);
   if (left) {
-    if (link_ != nullptr) {
+    if (CanProgram(state.node_id)) {
       try {
-        link_->Call(control::RemoveParticipant{DataplaneParticipantId(left->participation_id)});
+        CallDataplane(state.node_id,
+                      control::RemoveParticipant{DataplaneParticipantId(left->participation_id)});
       } catch (const std::exception& e) {
         // Already gone, or the dataplane restarted and is re-programmed from the database.
         spdlog::debug("signalling: participant.remove: {}", e.what());
@@ -226,7 +281,7 @@ void SignallingHandler::Leave(SignallingSession& session, bool close) {
     }
     json::object leave = Message("LEAVE", state.meeting_id);
     leave["participant_id"] = left->participation_id;
-    Broadcast(hub_, state.meeting_id, leave, &session);
+    Broadcast(state.meeting_id, leave, &session);
   }
   if (close) session.Close();
 }
@@ -235,19 +290,15 @@ void SignallingHandler::End(SignallingSession& session) {
   SessionState& state = session.state();
   const std::string meeting_id = state.meeting_id;
   services_.meetings.End(*state.caller, meeting_id);  // host only: ServiceError otherwise
-  if (link_ != nullptr) {
+  if (CanProgram(state.node_id)) {
     try {
-      link_->Call(control::RemoveMeeting{meeting_id});
+      CallDataplane(state.node_id, control::RemoveMeeting{meeting_id});
     } catch (const std::exception& e) {
       spdlog::warn("signalling: meeting.remove {}: {}", meeting_id, e.what());
     }
   }
   // The meeting's participations are closed already, so the sessions' OnClosed leave nothing.
-  const std::string end = json::serialize(Message("END", meeting_id));
-  for (const auto& other : hub_.SessionsOf(meeting_id)) {
-    other->Send(end);
-    other->Close();
-  }
+  Broadcast(meeting_id, Message("END", meeting_id), nullptr, true);
 }
 
 void SignallingHandler::ChangeFeeds(SignallingSession& session, const json::object& message) {
@@ -266,8 +317,8 @@ void SignallingHandler::ChangeFeeds(SignallingSession& session, const json::obje
   }
   std::vector<storage::VideoSubscription> feeds = services_.signalling.ChangeFeeds(
       *state.caller, state.meeting_id, change,
-      [this](const storage::ParticipantMedia& subscriber, const service::FeedChange& c) {
-        link_->Call(SwapCommandFor(subscriber.participation_id, c));
+      [this, &state](const storage::ParticipantMedia& subscriber, const service::FeedChange& c) {
+        CallDataplane(state.node_id, SwapCommandFor(subscriber.participation_id, c));
       });
   json::object reply = Message(type, state.meeting_id);
   json::array list;
@@ -284,7 +335,7 @@ void SignallingHandler::NotifyNodeDown(const std::string& node_id) {
   for (const std::string& meeting_id :
        services_.media_store.LiveMeetingsOnNode(services_.db, node_id)) {
     error["meeting_id"] = meeting_id;
-    Broadcast(hub_, meeting_id, error, nullptr);
+    Broadcast(meeting_id, error, nullptr);
   }
 }
 

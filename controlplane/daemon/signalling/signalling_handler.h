@@ -7,6 +7,7 @@
 #include "mgw/service/services.h"
 #include "node/dataplane_link.h"
 #include "signalling/meeting_hub.h"
+#include "signalling/meeting_relay.h"
 #include "signalling/signalling_schemas.h"
 #include "signalling/signalling_session.h"
 
@@ -36,6 +37,17 @@ class SignallingHandler {
   void SendError(SignallingSession& session, std::string_view meeting_id, std::string_view reason,
                  std::string_view type, std::string_view refused);
 
+  // PostgreSQL mode: other control planes reach this one's sockets and dataplane through `relay`
+  // (set before the first connection; none in SQLite mode).
+  void SetRelay(MeetingRelay* relay) { relay_ = relay; }
+  // A broadcast from another control plane: to this process's sockets of the meeting.
+  void DeliverRelayed(const std::string& meeting_id, const std::string& text, bool close);
+  // After the relay lost notifications: sockets of meetings that ended meanwhile get END and
+  // are closed.
+  void Resync();
+  bool Manages(const std::string& node_id) const { return link_ != nullptr && node_id == node_id_; }
+  boost::json::object CallLocalDataplane(const control::Command& command);
+
  private:
   void Init(SignallingSession& session, const boost::json::object& message);
   void Join(SignallingSession& session, const boost::json::object& message, bool recorder);
@@ -44,12 +56,20 @@ class SignallingHandler {
   void ChangeFeeds(SignallingSession& session, const boost::json::object& message);
   void Deny(SignallingSession& session, std::string_view meeting_id, std::string_view reason,
             std::string_view type);
+  // Whether this process can program `node_id`: its own dataplane, or any through the relay.
+  bool CanProgram(const std::string& node_id) const { return Manages(node_id) || relay_; }
+  // Programs the dataplane of `node_id`, here or through the control plane that manages it.
+  boost::json::object CallDataplane(const std::string& node_id, const control::Command& command);
+  // To every socket of the meeting, here and (through the relay) in the other control planes.
+  void Broadcast(std::string_view meeting_id, const boost::json::object& message,
+                 const SignallingSession* except, bool close = false);
 
   service::Services& services_;
   DataplaneLink* link_;  // none when no dataplane is configured
   const SignallingSchemas& schemas_;
   MeetingHub& hub_;
   const std::string node_id_;
+  MeetingRelay* relay_ = nullptr;
 };
 
 }  // namespace mgw::controlplane

@@ -16,6 +16,8 @@ SignallingServer::SignallingServer(service::Services& services, DataplaneLink* l
 void SignallingServer::Refuse(http::UpgradeRequest& upgrade, const http::Response& response) {
   bhttp::response<bhttp::string_body> out(static_cast<bhttp::status>(response.status), 11);
   out.set(bhttp::field::content_type, response.content_type);
+  std::string request_id(upgrade.request.Header("x-request-id").value_or(""));
+  out.set("X-Request-Id", http::SaneRequestId(request_id) ? request_id : http::NewRequestId());
   out.body() = response.body;
   out.keep_alive(false);
   out.prepare_payload();
@@ -23,7 +25,7 @@ void SignallingServer::Refuse(http::UpgradeRequest& upgrade, const http::Respons
   // Small and on a fresh connection: written in place rather than through another async hop.
   bhttp::write(upgrade.stream, out, ec);
   upgrade.stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-  upgrade.stream.close();
+  upgrade.stream.tcp().close();
 }
 
 void SignallingServer::Accept(std::unique_ptr<http::UpgradeRequest> upgrade) {

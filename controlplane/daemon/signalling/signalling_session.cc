@@ -33,6 +33,13 @@ void SignallingSession::Start(std::optional<service::Caller> caller) {
   timeout.keep_alive_pings = true;
   ws_.set_option(timeout);
   ws_.read_message_max(std::size_t{64} * 1024);  // the largest message (UNSUB_SUB) is ~1 KiB
+  // The 101 answer carries an X-Request-Id like every other response.
+  std::string request_id(request_.Header("x-request-id").value_or(""));
+  if (!http::SaneRequestId(request_id)) request_id = http::NewRequestId();
+  ws_.set_option(
+      websocket::stream_base::decorator([request_id](websocket::response_type& response) {
+        response.set("X-Request-Id", request_id);
+      }));
   ws_.async_accept(message_, [self = shared_from_this()](beast::error_code ec) {
     if (ec) return self->Finish();
     if (!self->state_.caller) {

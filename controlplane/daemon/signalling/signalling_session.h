@@ -2,7 +2,6 @@
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
 #include <cstdint>
@@ -24,6 +23,7 @@ struct SessionState {
   std::string meeting_id;                 // once INIT or JOIN named it
   bool joined = false;                    // has an open participation through this socket
   std::int64_t participation_id = 0;      // when joined
+  std::string node_id;                    // when joined: the meeting's dataplane node
   bool closing = false;
 };
 
@@ -61,7 +61,7 @@ class SignallingSession : public std::enable_shared_from_this<SignallingSession>
 
   http::Request request_;
   boost::beast::http::request<boost::beast::http::string_body> message_;
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::websocket::stream<http::Stream> ws_;  // plain or TLS
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer init_timer_;
   SignallingHandler& handler_;

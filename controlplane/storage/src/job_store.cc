@@ -87,7 +87,7 @@ Job JobStore::Enqueue(SqlExecutor& executor, const NewJob& job) {
   return JobFromRow(*row);
 }
 
-std::vector<Job> JobStore::ClaimDue(std::size_t limit) {
+std::vector<Job> JobStore::ClaimDue(std::size_t limit, const DeadLetterHook& on_dead_lettered) {
   if (limit == 0) return {};
   const std::int64_t now = ToUnixMillis(clock_.Now());
   const std::int64_t lease_until = now + options_.lease.count();
@@ -96,11 +96,15 @@ std::vector<Job> JobStore::ClaimDue(std::size_t limit) {
   const char* lock_clause = db_.dialect() == Dialect::kPostgres ? " FOR UPDATE SKIP LOCKED" : "";
   std::vector<Job> jobs = InTransaction(db_, [&](Transaction& tx) {
     // A worker died holding the last attempt: dead-letter the job rather than run it again.
-    tx.Execute(
-        "UPDATE jobs SET state = 'dead', lease_expires_at = NULL, updated_at = ?, "
-        "last_error = 'lease expired on the last attempt' "
-        "WHERE state = 'running' AND lease_expires_at <= ? AND attempts >= max_attempts",
-        {now, now});
+    for (const Row& row : tx.Query(
+             fmt::format("UPDATE jobs SET state = 'dead', lease_expires_at = NULL, updated_at = ?, "
+                         "last_error = 'lease expired on the last attempt' "
+                         "WHERE state = 'running' AND lease_expires_at <= ? "
+                         "AND attempts >= max_attempts RETURNING {}",
+                         kJobColumns),
+             {now, now})) {
+      if (on_dead_lettered) on_dead_lettered(tx, JobFromRow(row));
+    }
     std::vector<Job> claimed;
     for (const Row& row :
          tx.Query(fmt::format("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
@@ -138,11 +142,12 @@ void JobStore::Complete(const Job& claimed) {
       fmt::format("job {} attempt {} no longer holds the lease", claimed.id, claimed.attempts));
 }
 
-Job JobStore::Fail(const Job& claimed, std::string_view error, FailureKind kind) {
+Job JobStore::Fail(SqlExecutor& executor, const Job& claimed, std::string_view error,
+                   FailureKind kind) {
   const TimePoint now = clock_.Now();
   const bool dead = kind == FailureKind::kPermanent || claimed.attempts >= claimed.max_attempts;
   const TimePoint next_run_at = dead ? claimed.next_run_at : now + BackoffDelay(claimed.attempts);
-  std::optional<Row> row = db_.QueryOne(
+  std::optional<Row> row = executor.QueryOne(
       fmt::format("UPDATE jobs SET state = ?, next_run_at = ?, last_error = ?, "
                   "lease_expires_at = NULL, updated_at = ? "
                   "WHERE id = ? AND state = 'running' AND attempts = ? RETURNING {}",
@@ -150,7 +155,8 @@ Job JobStore::Fail(const Job& claimed, std::string_view error, FailureKind kind)
       {ToString(dead ? JobState::kDead : JobState::kPending), ToUnixMillis(next_run_at), error,
        ToUnixMillis(now), claimed.id, claimed.attempts});
   if (row) return JobFromRow(*row);
-  if (!Find(claimed.id)) {
+  // Through `executor`: inside a transaction, the pool's other connections may wait on its lock.
+  if (!executor.QueryOne("SELECT id FROM jobs WHERE id = ?", {claimed.id})) {
     throw StorageError(StorageErrorKind::kNotFound, fmt::format("no job {}", claimed.id));
   }
   throw StorageError(
@@ -173,12 +179,29 @@ std::vector<Job> JobStore::List(const JobQuery& query) {
   for (const Row& row : db_.Query(fmt::format("SELECT {} FROM jobs WHERE id > $1 "
                                               "AND (CAST($2 AS TEXT) IS NULL OR state = $2) "
                                               "AND (CAST($3 AS TEXT) IS NULL OR kind = $3) "
-                                              "ORDER BY id LIMIT $4",
+                                              "ORDER BY id LIMIT $4 OFFSET $5",
                                               kJobColumns),
-                                  {query.after_id, state, query.kind, query.limit})) {
+                                  {query.after_id, state, query.kind, query.limit, query.offset})) {
     jobs.push_back(JobFromRow(row));
   }
   return jobs;
+}
+
+std::int64_t JobStore::Count(const JobQuery& query) {
+  std::optional<std::string> state;
+  if (query.state) state = std::string(ToString(*query.state));
+  std::optional<Row> row = db_.QueryOne(
+      "SELECT COUNT(*) FROM jobs WHERE (CAST($1 AS TEXT) IS NULL OR state = $1) "
+      "AND (CAST($2 AS TEXT) IS NULL OR kind = $2)",
+      {state, query.kind});
+  return row ? row->GetInt64(0) : 0;
+}
+
+std::int64_t JobStore::CountDue() {
+  std::optional<Row> row =
+      db_.QueryOne("SELECT COUNT(*) FROM jobs WHERE state = 'pending' AND next_run_at <= ?",
+                   {ToUnixMillis(clock_.Now())});
+  return row ? row->GetInt64(0) : 0;
 }
 
 Job JobStore::Retry(std::int64_t id) {

@@ -315,6 +315,42 @@ TEST_P(ControlplaneApiTest, FailedLoginsAreRateLimitedPerAccount) {
   EXPECT_FALSE(api_->Login("grace@example.com", "grace's password").empty());
 }
 
+// Every caller has its own token bucket: past the burst, 429 with Retry-After, on any route;
+// another caller is not affected, and neither are sign-up and login from elsewhere.
+TEST_P(ControlplaneApiTest, RequestsOverTheRateLimitGet429) {
+  TempDir dir;
+  std::optional<std::string> uri;
+  if (postgres_uri_) uri = SharedPostgresServer().CreateDatabase();
+  ControlplaneProcess limited(dir.File("state"), uri,
+                              {{"MGW_CONTROLPLANE_RATE_LIMIT_REQUESTS_PER_SECOND", "1"},
+                               {"MGW_CONTROLPLANE_RATE_LIMIT_BURST", "5"}});
+  ASSERT_TRUE(limited.started()) << limited.child().output();
+  ApiClient api(limited.port(), records_);
+  api.SignUp("hana@example.com", "hana's password");                          // address: 1
+  const std::string hana = api.Login("hana@example.com", "hana's password");  // address: 2
+  int ok = 0;
+  ApiClient::Reply refused;
+  for (int i = 0; i < 10; ++i) {
+    ApiClient::Reply reply = api.Call("GET", "/meeting", "", hana);
+    if (reply.status != 200) {
+      refused = reply;
+      break;
+    }
+    ++ok;
+  }
+  // Five at once, perhaps one more if a second passed meanwhile; then refused.
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 7);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.ProblemType(), "/problems/rate-limited");
+  ASSERT_TRUE(refused.Header("retry-after"));
+  EXPECT_GE(std::stoi(*refused.Header("retry-after")), 1);
+  // The limit is per caller: the address still has tokens for another account's login.
+  api.SignUp("ines@example.com", "ines's password");                          // address: 3
+  const std::string ines = api.Login("ines@example.com", "ines's password");  // address: 4
+  EXPECT_EQ(api.Call("GET", "/meeting", "", ines).status, 200);
+}
+
 TEST_P(ControlplaneApiTest, ApiKeysCarryScopes) {
   std::string token = NewUser("ops");
   auto write_key =

@@ -26,6 +26,15 @@ class ControlplaneProcess {
                    {"MGW_RUNTIME_DIR", state_dir + "/run"},
                    {"MGW_CONTROLPLANE_PORT", "0"},
                    {"MGW_ADMIN_PASSWORD", kAdminPassword}};
+    // Tests make requests faster than any client should: no per-caller limit unless a test
+    // sets one (the rate limit's own test does).
+    bool rate_limit_set = false;
+    for (const auto& entry : extra_env) {
+      rate_limit_set |= entry.first == "MGW_CONTROLPLANE_RATE_LIMIT_REQUESTS_PER_SECOND";
+    }
+    if (!rate_limit_set) {
+      options.env.emplace_back("MGW_CONTROLPLANE_RATE_LIMIT_REQUESTS_PER_SECOND", "0");
+    }
     for (auto& entry : extra_env) options.env.push_back(std::move(entry));
     if (postgres_uri) {
       options.env.emplace_back("MGW_CONTROLPLANE_DATABASE_BACKEND", "postgresql");

@@ -4,6 +4,7 @@
 // each other's packets; the host ends the meeting and every socket closes.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -445,68 +446,185 @@ TEST_P(SignallingTest, ClientsAreToldWhenTheirNodeGoesDown) {
   EXPECT_FALSE(alice->ws->closed());
 }
 
-// Two control planes on one PostgreSQL, each with its own dataplane: a meeting created through one
-// is joined through the control plane of the node it was placed on; the other sends the client
-// there (JOIN_DENIED naming the signalling URL), and MEETING_USERS comes from the shared database.
-TEST(TwoControlPlanesTest, ClientsAreSentToTheMeetingsNode) {
+// Two control planes on one PostgreSQL and one dataplane, managed by A. A meeting created through
+// A is placed on A's node; alice joins over A's WebSocket, bob over B's. B programs A's dataplane
+// through the relay (NOTIFY to A, which owns the control socket), and JOIN, LEAVE and END reach
+// the sockets of the other process the same way.
+TEST(TwoControlPlanesTest, AMeetingOnOneIsJoinedThroughTheOther) {
   ASSERT_TRUE(PostgresServer::Available()) << "no PostgreSQL server binaries";
   const std::string uri = SharedPostgresServer().CreateDatabase();
   TempDir dir("mgw-two-cps");
-  struct Site {
-    std::string url;
-    std::unique_ptr<DataplaneProcess> dataplane;
-    std::unique_ptr<ControlplaneProcess> controlplane;
-  };
-  std::vector<Site> sites(2);
-  for (int i = 0; i < 2; ++i) {
-    const std::string state = dir.File(i == 0 ? "a" : "b");
-    std::filesystem::create_directories(state + "/run");
-    sites[i].url = i == 0 ? "http://cp-a.mgw.test:8080" : "http://cp-b.mgw.test:8080";
-    sites[i].dataplane = std::make_unique<DataplaneProcess>(state + "/run");
-    ASSERT_TRUE(sites[i].dataplane->started()) << sites[i].dataplane->child().output();
-    sites[i].controlplane =
-        std::make_unique<ControlplaneProcess>(state, uri,
-                                              std::vector<std::pair<std::string, std::string>>{
-                                                  {"MGW_CONTROLPLANE_PUBLIC_URL", sites[i].url}});
-    ASSERT_TRUE(sites[i].controlplane->started()) << sites[i].controlplane->child().output();
-    const std::regex registered("node .* registered");
-    ASSERT_TRUE(std::regex_search(sites[i].controlplane->child().output(), registered) ||
-                sites[i].controlplane->child().WaitForLine(registered, 30s));
-  }
-  ApiClient api_a(sites[0].controlplane->port(), dir.File("a.jsonl"));
-  ApiClient api_b(sites[1].controlplane->port(), dir.File("b.jsonl"));
+  const std::string records = dir.File("signalling.jsonl");
+  std::filesystem::create_directories(dir.File("a") + "/run");
+  std::filesystem::create_directories(dir.File("b") + "/run");
+  DataplaneProcess dataplane(dir.File("a") + "/run");
+  ASSERT_TRUE(dataplane.started()) << dataplane.child().output();
+  ControlplaneProcess cp_a(dir.File("a"), uri,
+                           {{"MGW_CONTROLPLANE_PUBLIC_URL", "http://cp-a.mgw.test:8080"}});
+  ASSERT_TRUE(cp_a.started()) << cp_a.child().output();
+  const std::regex registered("node .* registered");
+  ASSERT_TRUE(std::regex_search(cp_a.child().output(), registered) ||
+              cp_a.child().WaitForLine(registered, 30s))
+      << cp_a.child().output();
+  // B has no dataplane of its own (its socket path is empty): it only relays.
+  ControlplaneProcess cp_b(dir.File("b"), uri,
+                           {{"MGW_CONTROLPLANE_PUBLIC_URL", "http://cp-b.mgw.test:8080"}});
+  ASSERT_TRUE(cp_b.started()) << cp_b.child().output();
+  ApiClient api_a(cp_a.port(), dir.File("a.jsonl"));
+  ApiClient api_b(cp_b.port(), dir.File("b.jsonl"));
   api_a.SignUp("alice@example.com", kPassword);
-  const std::string alice = api_a.Login("alice@example.com", kPassword);
+  const std::string alice_token = api_a.Login("alice@example.com", kPassword);
   api_b.SignUp("bob@example.com", kPassword);
-  const std::string bob = api_b.Login("bob@example.com", kPassword);
+  const std::string bob_token = api_b.Login("bob@example.com", kPassword);
+  api_b.SignUp("carol@example.com", kPassword);
+  const std::string carol_token = api_b.Login("carol@example.com", kPassword);
 
-  auto created = api_a.Call("POST", "/meeting", R"({"title":"two"})", alice);
+  auto created = api_a.Call("POST", "/meeting", R"({"title":"two"})", alice_token);
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string meeting_id(created.Json().at("id").as_string());
-  const std::string signalling_url(created.Json().at("node").at("signalling_url").as_string());
-  const int right = signalling_url == sites[0].url + "/signalling" ? 0 : 1;
-  ASSERT_EQ(signalling_url, sites[right].url + "/signalling");
-  const uint16_t right_port = sites[right].controlplane->port();
-  const uint16_t wrong_port = sites[1 - right].controlplane->port();
+  EXPECT_EQ(created.Json().at("node").at("signalling_url").as_string(),
+            "http://cp-a.mgw.test:8080/signalling");
 
-  SignallingClient alice_ws(right_port, alice);
-  alice_ws.Send({{"content_type", "JOIN"}, {"meeting_id", meeting_id}, {"encryption", "none"}});
-  ASSERT_FALSE(alice_ws.Expect("MEETING_USERS").empty());
+  auto join = [&](uint16_t port, const std::string& token) {
+    auto p = std::make_unique<Participant>();
+    p->token = token;
+    p->ws = std::make_unique<SignallingClient>(port, token, records);
+    p->ws->Send({{"content_type", "JOIN"}, {"meeting_id", meeting_id}, {"encryption", "none"}});
+    p->users = p->ws->Expect("MEETING_USERS");
+    if (p->users.empty()) return p;
+    p->id = p->users.at("self").to_number<int64_t>();
+    const json::object& media = p->users.at("media").as_object();
+    p->video_ssrc = static_cast<uint32_t>(media.at("video_ssrc").to_number<int64_t>());
+    p->media =
+        std::make_unique<MediaSocket>(std::string(media.at("address").as_string()),
+                                      static_cast<uint16_t>(media.at("port").to_number<int64_t>()));
+    return p;
+  };
+  auto alice = join(cp_a.port(), alice_token);
+  ASSERT_NE(alice->id, 0) << cp_a.child().output();
+  auto bob = join(cp_b.port(), bob_token);
+  ASSERT_NE(bob->id, 0) << cp_b.child().output();
+  EXPECT_EQ(bob->users.at("users").as_array().size(), 2u);
+  // One dataplane: the same media address and port for both.
+  EXPECT_EQ(bob->users.at("media").at("address"), alice->users.at("media").at("address"));
+  EXPECT_EQ(bob->users.at("media").at("port"), alice->users.at("media").at("port"));
+  json::object joined = alice->ws->Expect("JOIN");  // relayed from B
+  ASSERT_FALSE(joined.empty());
+  EXPECT_EQ(joined.at("participant").at("participant_id").to_number<int64_t>(), bob->id);
 
-  SignallingClient bob_wrong(wrong_port, bob);
-  bob_wrong.Send({{"content_type", "JOIN"}, {"meeting_id", meeting_id}});
-  json::object denied = bob_wrong.Expect("JOIN_DENIED");
-  ASSERT_FALSE(denied.empty());
-  EXPECT_EQ(denied.at("type").as_string(), "/problems/wrong-node");
-  EXPECT_NE(std::string(denied.at("reason").as_string()).find(signalling_url), std::string::npos);
+  // Both dataplane participants exist, one added by A itself and one at B's request.
+  control::ControlClient control(dir.File("a") + "/run/dataplane.sock");
+  EXPECT_EQ(control.Call(control::StatsQuery{}).at("participants").as_array().size(), 2u);
 
-  SignallingClient bob_ws(right_port, bob);
-  bob_ws.Send({{"content_type", "JOIN"}, {"meeting_id", meeting_id}});
-  json::object users = bob_ws.Expect("MEETING_USERS");
-  ASSERT_FALSE(users.empty());
-  EXPECT_EQ(users.at("users").as_array().size(), 2u);
-  EXPECT_TRUE(users.at("media").as_object().contains("srtp"));  // SRTP unless asked otherwise
-  EXPECT_FALSE(alice_ws.Expect("JOIN").empty());
+  alice->media->SendVideo(alice->video_ssrc, 1, 0);
+  bob->media->SendVideo(bob->video_ssrc, 1, 0);
+  alice->ws->Send({{"content_type", "SUBSCRIBE"},
+                   {"meeting_id", meeting_id},
+                   {"publishers", json::array{bob->id}}});
+  json::object alice_feeds = alice->ws->Expect("SUBSCRIBE");
+  ASSERT_FALSE(alice_feeds.empty());
+  EXPECT_EQ(alice_feeds.at("feeds"), (json::array{bob->id}));
+  bob->ws->Send({{"content_type", "SUBSCRIBE"},
+                 {"meeting_id", meeting_id},
+                 {"publishers", json::array{alice->id}}});
+  json::object bob_feeds = bob->ws->Expect("SUBSCRIBE");  // programmed through A
+  ASSERT_FALSE(bob_feeds.empty());
+  EXPECT_EQ(bob_feeds.at("feeds"), (json::array{alice->id}));
+  EXPECT_TRUE(VideoFlows(*bob, *alice, 7)) << "alice got none of bob's video";
+  EXPECT_TRUE(VideoFlows(*alice, *bob, 8)) << "bob got none of alice's video";
+
+  // Both relays lose their LISTEN connection (the server ends those backends); they reconnect
+  // and re-read the database, and relaying goes on.
+  {
+    PGconn* admin = PQconnectdb(uri.c_str());
+    ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+    PGresult* killed = PQexec(admin,
+                              "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE query = 'LISTEN mgw_signalling' "
+                              "AND datname = current_database()");
+    EXPECT_EQ(PQresultStatus(killed), PGRES_TUPLES_OK) << PQerrorMessage(admin);
+    EXPECT_EQ(PQntuples(killed), 2);
+    PQclear(killed);
+    PQfinish(admin);
+  }
+  const std::regex again("signalling relay: listening again");
+  EXPECT_TRUE(cp_a.child().WaitForLine(again, 30s)) << cp_a.child().output();
+  EXPECT_TRUE(cp_b.child().WaitForLine(again, 30s)) << cp_b.child().output();
+
+  // A third participant on B comes and goes: A's socket hears both, B's other socket too.
+  auto carol = join(cp_b.port(), carol_token);
+  ASSERT_NE(carol->id, 0);
+  EXPECT_EQ(carol->users.at("users").as_array().size(), 3u);
+  EXPECT_EQ(alice->ws->Expect("JOIN").at("participant").at("participant_id").to_number<int64_t>(),
+            carol->id);
+  EXPECT_EQ(bob->ws->Expect("JOIN").at("participant").at("participant_id").to_number<int64_t>(),
+            carol->id);
+  carol->ws->Send({{"content_type", "LEAVE"}, {"meeting_id", meeting_id}});
+  EXPECT_EQ(alice->ws->Expect("LEAVE").at("participant_id").to_number<int64_t>(), carol->id);
+  EXPECT_EQ(bob->ws->Expect("LEAVE").at("participant_id").to_number<int64_t>(), carol->id);
+  EXPECT_TRUE(carol->ws->WaitClosed());
+  EXPECT_EQ(control.Call(control::StatsQuery{}).at("participants").as_array().size(), 2u);
+
+  // END from the host on A closes bob's socket on B too.
+  alice->ws->Send({{"content_type", "END"}, {"meeting_id", meeting_id}});
+  EXPECT_FALSE(alice->ws->Expect("END").empty());
+  EXPECT_FALSE(bob->ws->Expect("END").empty());
+  EXPECT_TRUE(alice->ws->WaitClosed());
+  EXPECT_TRUE(bob->ws->WaitClosed());
+  EXPECT_TRUE(control.Call(control::StatsQuery{}).at("participants").as_array().empty());
+  EXPECT_EQ(api_b.Call("GET", "/meeting/" + meeting_id, {}, alice_token).Json().at("state"),
+            "ended");
+
+  // An END that B cannot hear (its LISTEN connection is gone and new connections are refused)
+  // reaches bob's socket when B is back: it re-reads the meeting from the database.
+  auto second = api_a.Call("POST", "/meeting", R"({"title":"resync"})", alice_token);
+  ASSERT_EQ(second.status, 201) << second.body;
+  const std::string second_id(second.Json().at("id").as_string());
+  SignallingClient alice2(cp_a.port(), alice_token);
+  alice2.Send({{"content_type", "JOIN"}, {"meeting_id", second_id}, {"encryption", "none"}});
+  ASSERT_FALSE(alice2.Expect("MEETING_USERS").empty());
+  SignallingClient bob2(cp_b.port(), bob_token);
+  bob2.Send({{"content_type", "JOIN"}, {"meeting_id", second_id}, {"encryption", "none"}});
+  ASSERT_FALSE(bob2.Expect("MEETING_USERS").empty());
+  ASSERT_FALSE(alice2.Expect("JOIN").empty());
+  // On the "postgres" database: a database cannot refuse connections while one is using it.
+  const char* keywords[] = {"dbname", "dbname", nullptr};
+  const char* values[] = {uri.c_str(), "postgres", nullptr};
+  PGconn* admin = PQconnectdbParams(keywords, values, 1);
+  ASSERT_EQ(PQstatus(admin), CONNECTION_OK) << PQerrorMessage(admin);
+  auto sql = [admin](const std::string& statement) {
+    PGresult* result = PQexec(admin, statement.c_str());
+    EXPECT_TRUE(PQresultStatus(result) == PGRES_COMMAND_OK ||
+                PQresultStatus(result) == PGRES_TUPLES_OK)
+        << statement << ": " << PQerrorMessage(admin);
+    PQclear(result);
+  };
+  PGconn* own = PQconnectdb(uri.c_str());
+  const std::string database = PQdb(own);
+  PQfinish(own);
+  sql("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS false");
+  sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN "
+      "mgw_signalling' AND datname = '" +
+      database + "'");
+  const std::regex failing("signalling relay: reconnecting to PostgreSQL failed");
+  EXPECT_TRUE(cp_b.child().WaitForLine(failing, 30s)) << cp_b.child().output();
+  alice2.Send({{"content_type", "END"}, {"meeting_id", second_id}});
+  EXPECT_FALSE(alice2.Expect("END").empty());
+  EXPECT_TRUE(alice2.WaitClosed());
+  // B was not listening when the END was notified (its reconnects are failing), so the END that
+  // bob gets below can only come from B re-reading the database after it reconnects.
+  sql("ALTER DATABASE \"" + database + "\" ALLOW_CONNECTIONS true");
+  PQfinish(admin);
+  EXPECT_TRUE(cp_b.child().WaitForLine(again, 30s)) << cp_b.child().output();
+  EXPECT_FALSE(bob2.Expect("END").empty()) << cp_b.child().output();
+  EXPECT_TRUE(bob2.WaitClosed());
+
+#ifdef MGW_NODE_EXECUTABLE
+  ChildProcess node({.args = {MGW_NODE_EXECUTABLE,
+                              SourcePath("tests/controlplane/daemon/validate_signalling.mjs"),
+                              SourcePath("api/signalling"), records}});
+  EXPECT_EQ(node.WaitForExit(60s).value_or(-1), 0) << node.output();
+#endif
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SignallingTest,

@@ -275,6 +275,70 @@ TEST_P(JobStoreTest, ConcurrentWorkersNeverShareAJob) {
             static_cast<std::size_t>(kJobs));
 }
 
+TEST_P(JobStoreTest, CountsMatchTheFiltersAndOffsetPages) {
+  for (int i = 0; i < 3; ++i) jobs_->Enqueue({.kind = "a"});
+  jobs_->Enqueue({.kind = "b"});
+  jobs_->Enqueue({.kind = "a", .run_at = clock_.Now() + seconds(5)});
+  EXPECT_EQ(jobs_->Count(), 5);
+  EXPECT_EQ(jobs_->Count({.kind = std::string("a")}), 4);
+  EXPECT_EQ(jobs_->Count({.state = JobState::kDone}), 0);
+  EXPECT_EQ(jobs_->CountDue(), 4);
+  std::vector<Job> page = jobs_->List({.kind = std::string("a"), .limit = 2, .offset = 1});
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[1].id - page[0].id, 1);
+  EXPECT_EQ(jobs_->List({.kind = std::string("a"), .limit = 10, .offset = 3}).size(), 1u);
+  jobs_->Complete(ClaimOne());
+  EXPECT_EQ(jobs_->Count({.state = JobState::kDone}), 1);
+  EXPECT_EQ(jobs_->CountDue(), 3);
+  clock_.Advance(seconds(5));
+  EXPECT_EQ(jobs_->CountDue(), 4);
+}
+
+TEST_P(JobStoreTest, FailInATransactionCommitsWithTheCallersWork) {
+  const Job job = jobs_->Enqueue({.kind = "a", .max_attempts = 1});
+  const Job claimed = ClaimOne();
+  // The dead letter and a follow-up job commit together, or (on rollback) neither does.
+  EXPECT_THROW(InTransaction(db(),
+                             [&](Transaction& tx) {
+                               EXPECT_EQ(jobs_->Fail(tx, claimed, "boom").state, JobState::kDead);
+                               jobs_->Enqueue(tx, {.kind = "alert"});
+                               throw std::runtime_error("roll back");
+                             }),
+               std::runtime_error);
+  EXPECT_EQ(jobs_->Find(job.id)->state, JobState::kRunning);
+  EXPECT_EQ(jobs_->Count({.kind = std::string("alert")}), 0);
+  InTransaction(db(), [&](Transaction& tx) {
+    jobs_->Fail(tx, claimed, "boom");
+    jobs_->Enqueue(tx, {.kind = "alert"});
+  });
+  EXPECT_EQ(jobs_->Find(job.id)->state, JobState::kDead);
+  EXPECT_EQ(jobs_->Count({.kind = std::string("alert")}), 1);
+  // A stale claim inside a transaction: kConflict, answered through the transaction.
+  EXPECT_EQ(MGW_STORAGE_ERROR_KIND(InTransaction(
+                db(), [&](Transaction& tx) { return jobs_->Fail(tx, claimed, "again"); })),
+            StorageErrorKind::kConflict);
+}
+
+TEST_P(JobStoreTest, ClaimReportsJobsDeadLetteredByAnExpiredLease) {
+  const Job job = jobs_->Enqueue({.kind = "a", .max_attempts = 1});
+  ClaimOne();
+  clock_.Advance(seconds(30));
+  std::vector<Job> dead;
+  EXPECT_TRUE(jobs_
+                  ->ClaimDue(10,
+                             [&](SqlExecutor& tx, const Job& d) {
+                               dead.push_back(d);
+                               jobs_->Enqueue(
+                                   tx, {.kind = "alert", .run_at = clock_.Now() + seconds(1)});
+                             })
+                  .empty());
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].id, job.id);
+  EXPECT_EQ(dead[0].state, JobState::kDead);
+  EXPECT_EQ(jobs_->Count({.kind = std::string("alert")}), 1);
+  EXPECT_TRUE(jobs_->ClaimDue(10, [&](SqlExecutor&, const Job&) { ADD_FAILURE(); }).empty());
+}
+
 MGW_INSTANTIATE_FOR_BACKENDS(JobStoreTest);
 
 }  // namespace

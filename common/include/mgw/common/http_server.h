@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,33 @@ struct UpgradeRequest;
 // and must close it before Server::Stop (Stop waits for every handler on those threads).
 using UpgradeHandler = std::function<void(std::unique_ptr<UpgradeRequest>)>;
 
+// Where the server's certificate chain and private key are (PEM files).
+struct TlsFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
+// A TLS file that cannot be used: which one, and why (the message names the file).
+class TlsFileError : public std::runtime_error {
+ public:
+  enum class File { kCertificate, kKey };
+  TlsFileError(File file, const std::string& what) : std::runtime_error(what), file_(file) {}
+  File file() const { return file_; }
+
+ private:
+  File file_;
+};
+
+// Loads and checks the files as Server::Start would: readable, PEM, the key matching the
+// certificate. Throws TlsFileError otherwise. For start-up checks that should name a config key.
+void CheckTlsFiles(const TlsFiles& files);
+
+// X-Request-Id: every response the server writes carries one. A client's id is echoed only when
+// it is short and printable (so it cannot inject headers or bloat logs); otherwise a new random
+// one (24 hex digits) is made.
+bool SaneRequestId(std::string_view id);
+std::string NewRequestId();
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   uint16_t port = 0;  // 0: any free port; see Server::port()
@@ -59,6 +87,9 @@ struct ServerOptions {
   size_t max_body_bytes = 1 << 20;
   size_t max_header_bytes = 16 << 10;
   std::string server_name = "mgw";
+  // When set: HTTPS only (TLS 1.2 or later), WebSocket upgrades included; a plain HTTP request to
+  // the port is answered 400 in plain HTTP and the connection closed.
+  std::optional<TlsFiles> tls;
   // When set, a WebSocket upgrade request goes here instead of to the handler.
   UpgradeHandler upgrade;
 };
@@ -70,7 +101,8 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and starts serving. Throws std::runtime_error naming the address when it cannot bind.
+  // Binds and starts serving. Throws std::runtime_error naming the address when it cannot bind,
+  // TlsFileError when the TLS files cannot be used.
   void Start();
   // Closes the listener and every connection, and joins the threads. Idempotent.
   void Stop();

@@ -57,6 +57,7 @@ struct JobQuery {
   std::optional<std::string> kind;
   std::size_t limit = 100;
   std::int64_t after_id = 0;  // keyset pagination by id
+  std::size_t offset = 0;     // offset pagination (after after_id)
 };
 
 enum class FailureKind {
@@ -80,20 +81,34 @@ class JobStore {
   // Moves up to `limit` due jobs (pending with next_run_at <= now, or running with an expired
   // lease) to running, increments attempts and sets the lease. Oldest due first. Running jobs
   // whose lease expired on their last attempt are dead-lettered instead.
-  std::vector<Job> ClaimDue(std::size_t limit);
+  // `on_dead_lettered`, when set, runs inside the claim's transaction for each job dead-lettered
+  // that way (e.g. to enqueue an alert atomically with it).
+  using DeadLetterHook = std::function<void(SqlExecutor&, const Job&)>;
+  std::vector<Job> ClaimDue(std::size_t limit, const DeadLetterHook& on_dead_lettered = {});
   // kConflict when the claim is no longer current (lease lost), kNotFound when the job is gone.
   void Complete(const Job& claimed);
   // Records the error; schedules a retry, or dead-letters when attempts reached max_attempts or
   // the failure is permanent. Returns the job as stored. Errors as Complete().
-  Job Fail(const Job& claimed, std::string_view error, FailureKind kind = FailureKind::kTransient);
+  Job Fail(const Job& claimed, std::string_view error, FailureKind kind = FailureKind::kTransient) {
+    return Fail(db_, claimed, error, kind);
+  }
+  // The same through `executor` (a Transaction, to act on a dead-letter atomically with it).
+  Job Fail(SqlExecutor& executor, const Job& claimed, std::string_view error,
+           FailureKind kind = FailureKind::kTransient);
   std::optional<Job> Find(std::int64_t id);
   std::vector<Job> List(const JobQuery& query = {});
+  // How many jobs match the query's state and kind filters (limit, after_id and offset ignored).
+  std::int64_t Count(const JobQuery& query = {});
+  // Pending jobs due now (the backlog a runner has not caught up with).
+  std::int64_t CountDue();
   // Puts a dead (or pending) job back to pending, due now, with attempts reset to 0.
   // kNotFound when there is no such job, kConflict when it is running or done.
   Job Retry(std::int64_t id);
 
   // The delay before the retry that follows `attempts` failed attempts (attempts >= 1).
   std::chrono::milliseconds BackoffDelay(int attempts) const;
+
+  Database& database() const { return db_; }
 
  private:
   Database& db_;
