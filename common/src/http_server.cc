@@ -72,12 +72,27 @@ bool SaneRequestId(std::string_view id) {
 }
 
 std::string NewRequestId() {
-  unsigned char bytes[12];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) {
-    throw std::runtime_error("OpenSSL's random generator failed");
-  }
-  std::string id;
-  for (unsigned char b : bytes) id += fmt::format("{:02x}", b);
+  // Ids must be unique, not secret: each thread draws a random 96-bit start once and counts up
+  // from it, which keeps OpenSSL's generator (and its locks) off the per-request path.
+  struct State {
+    uint32_t high = 0;
+    uint64_t low = 0;
+  };
+  thread_local State state = [] {
+    unsigned char bytes[12];
+    if (RAND_bytes(bytes, sizeof bytes) != 1) {
+      throw std::runtime_error("OpenSSL's random generator failed");
+    }
+    State fresh;
+    std::memcpy(&fresh.high, bytes, sizeof fresh.high);
+    std::memcpy(&fresh.low, bytes + 4, sizeof fresh.low);
+    return fresh;
+  }();
+  if (++state.low == 0) ++state.high;
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id(24, '0');
+  for (int i = 0; i < 8; ++i) id[7 - i] = kHex[(state.high >> (4 * i)) & 0xF];
+  for (int i = 0; i < 16; ++i) id[23 - i] = kHex[(state.low >> (4 * i)) & 0xF];
   return id;
 }
 

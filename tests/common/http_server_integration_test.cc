@@ -3,6 +3,10 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "mgw/common/admin_endpoints.h"
 #include "mgw/common/http_server.h"
@@ -203,6 +207,25 @@ TEST_F(HttpServerTest, AnInsaneClientIdIsReplaced) {
   EXPECT_FALSE(SaneRequestId("has space"));
   EXPECT_FALSE(SaneRequestId(""));
   EXPECT_TRUE(SaneRequestId("abc-123_DEF"));
+}
+
+// Generated ids are unique within a thread and across threads (each thread counts up from its
+// own random start).
+TEST(RequestIdTest, GeneratedIdsAreUniqueAcrossThreads) {
+  constexpr int kPerThread = 20000;
+  std::vector<std::string> a, b;
+  std::thread other([&] {
+    for (int i = 0; i < kPerThread; ++i) b.push_back(NewRequestId());
+  });
+  for (int i = 0; i < kPerThread; ++i) a.push_back(NewRequestId());
+  other.join();
+  std::set<std::string> all(a.begin(), a.end());
+  all.insert(b.begin(), b.end());
+  EXPECT_EQ(all.size(), 2u * kPerThread);
+  for (const std::string& id : {a.front(), b.back()}) {
+    EXPECT_EQ(id.size(), 24u);
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos) << id;
+  }
 }
 
 TEST(HttpServerBindTest, BindFailureNamesTheAddress) {
