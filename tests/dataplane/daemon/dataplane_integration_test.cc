@@ -912,6 +912,48 @@ TYPED_TEST(DataplaneTest, NatRebindingMovesAddressOnlyWhenAuthenticated) {
   this->env().Call(control::RemoveMeeting{meeting});
 }
 
+// 8e. Feed limits through the control socket: a participant takes at most 49 video feeds, the
+// recorder 50; a subscription past the limit is refused and changes nothing.
+TYPED_TEST(DataplaneTest, VideoFeedLimitsFortyNineAndFiftyForTheRecorder) {
+  const std::string meeting = "limits";
+  for (int p = 0; p < 51; ++p) {
+    this->env().Call(VideoPublisher("lim-pub" + std::to_string(p), meeting, Codec::kVp8,
+                                    {NextSsrc()}, "198.18.0.99:" + std::to_string(20000 + p)));
+  }
+  this->env().Call(Member("lim-viewer", meeting, NextSsrc(), "198.18.0.98:5000"));
+  AddParticipant recorder = Member("lim-recorder", meeting, NextSsrc(), "198.18.0.98:5002");
+  recorder.audio.reset();
+  recorder.recorder = true;
+  this->env().Call(recorder);
+  auto video_legs = [&](const std::string& who) {
+    const json::object stats = this->env().Stats(who);
+    size_t n = 0;
+    for (const json::value& leg :
+         stats.at("participants").as_array().at(0).as_object().at("legs").as_array()) {
+      n += leg.at("kind") == "video";
+    }
+    return n;
+  };
+  for (int p = 0; p < 49; ++p) {
+    this->env().Call(control::Subscribe{"lim-viewer", "lim-pub" + std::to_string(p), 1'000'000});
+  }
+  EXPECT_THROW(this->env().Call(control::Subscribe{"lim-viewer", "lim-pub49", 1'000'000}),
+               control::ControlCallError);
+  EXPECT_EQ(video_legs("lim-viewer"), 49u);
+  for (int p = 0; p < 50; ++p) {
+    this->env().Call(control::Subscribe{"lim-recorder", "lim-pub" + std::to_string(p), 1'000'000});
+  }
+  EXPECT_THROW(this->env().Call(control::Subscribe{"lim-recorder", "lim-pub50", 1'000'000}),
+               control::ControlCallError);
+  EXPECT_EQ(video_legs("lim-recorder"), 50u);
+  // A swap that would end above the limit is refused as a whole.
+  EXPECT_THROW(this->env().Call(control::Swap{"lim-viewer", {}, {{"lim-pub50", 1'000'000}}}),
+               control::ControlCallError);
+  this->env().Call(control::Swap{"lim-viewer", {"lim-pub0"}, {{"lim-pub50", 1'000'000}}});
+  EXPECT_EQ(video_legs("lim-viewer"), 49u);
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
 // 8. Two workers: flows spread over both queues, every packet still delivered exactly once, to
 // subscribers whose address was signalled and to ones whose address was latched.
 template <typename B>
