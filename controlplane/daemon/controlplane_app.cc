@@ -302,6 +302,10 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   DataplaneLink link(dataplane_socket);
   const std::string node_id = DefaultNodeId(dataplane_socket);
   SignallingServer signalling(services, &link, node_id);
+  api.SetMeetingClosedHook(
+      [&signalling](const std::string& meeting_id, const std::optional<std::string>& node) {
+        signalling.CloseMeeting(meeting_id, node);
+      });
   // PostgreSQL: other control planes may hold sockets of the meetings on this node, and this one
   // of meetings on theirs; the relay carries the messages and dataplane calls between them.
   std::unique_ptr<MeetingRelay> relay = StartRelay(config, *db, signalling.handler());

@@ -269,10 +269,14 @@ void HttpApi::AddRoutes() {
     QueryParams(c.request.query, {});
     return Json(200, api_json::Meeting(s.meetings.Get(*c.caller, c.params[0])));
   });
-  Add("DELETE", "/meeting/{meeting_id}", kAuthenticated, [&s](Context& c) {
+  Add("DELETE", "/meeting/{meeting_id}", kAuthenticated, [this, &s](Context& c) {
     QueryParams(c.request.query, {});
     RequireEmptyBody(c.request);
+    std::optional<storage::Meeting> before = s.meeting_store.Find(c.params[0]);
     s.meetings.Delete(*c.caller, c.params[0]);
+    if (meeting_closed_ && before && before->state != storage::MeetingState::kEnded) {
+      meeting_closed_(c.params[0], before->node_id);
+    }
     return NoContent();
   });
   Add("POST", "/meeting/join", kAuthenticated, [&s](Context& c) {
@@ -289,9 +293,14 @@ void HttpApi::AddRoutes() {
     body.RejectUnknownFields();
     return Json(200, api_json::Meeting(s.meetings.Leave(*c.caller, meeting_id)));
   });
-  Add("POST", "/meeting/end/{meeting_id}", kAuthenticated, [&s](Context& c) {
+  Add("POST", "/meeting/end/{meeting_id}", kAuthenticated, [this, &s](Context& c) {
     RequireEmptyBody(c.request);
-    return Json(200, api_json::Meeting(s.meetings.End(*c.caller, c.params[0])));
+    service::MeetingView ended = s.meetings.End(*c.caller, c.params[0]);
+    if (meeting_closed_) {
+      meeting_closed_(c.params[0],
+                      ended.node ? std::optional<std::string>(ended.node->id) : std::nullopt);
+    }
+    return Json(200, api_json::Meeting(ended));
   });
   Add("POST", "/meeting/record/{meeting_id}", kAuthenticated, [&s](Context& c) {
     RequireEmptyBody(c.request);

@@ -37,6 +37,13 @@ class HttpApi {
     limiter_ = std::make_unique<service::RequestRateLimiter>(limits);
   }
 
+  // Called after POST /meeting/end/{id} or DELETE /meeting/{id} succeeded, with the node the
+  // meeting was placed on: signalling tells the meeting's sockets (END, then close) and the
+  // dataplane forgets it, as for END over signalling. Set before serving.
+  using MeetingClosedHook =
+      std::function<void(const std::string& meeting_id, const std::optional<std::string>& node)>;
+  void SetMeetingClosedHook(MeetingClosedHook hook) { meeting_closed_ = std::move(hook); }
+
  private:
   struct Context {
     const http::Request& request;
@@ -60,6 +67,7 @@ class HttpApi {
   IdempotencyGuard idempotency_;
   Router<Handler> router_;
   std::unique_ptr<service::RequestRateLimiter> limiter_;
+  MeetingClosedHook meeting_closed_;
 };
 
 }  // namespace mgw::controlplane

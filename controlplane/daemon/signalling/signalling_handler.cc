@@ -286,6 +286,18 @@ void SignallingHandler::Leave(SignallingSession& session, bool close) {
   if (close) session.Close();
 }
 
+void SignallingHandler::CloseMeeting(const std::string& meeting_id,
+                                     const std::optional<std::string>& node_id) {
+  if (node_id && CanProgram(*node_id)) {
+    try {
+      CallDataplane(*node_id, control::RemoveMeeting{meeting_id});
+    } catch (const std::exception& e) {
+      spdlog::warn("signalling: meeting.remove {}: {}", meeting_id, e.what());
+    }
+  }
+  Broadcast(meeting_id, Message("END", meeting_id), nullptr, true);
+}
+
 void SignallingHandler::End(SignallingSession& session) {
   SessionState& state = session.state();
   const std::string meeting_id = state.meeting_id;

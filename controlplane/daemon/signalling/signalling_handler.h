@@ -34,6 +34,10 @@ class SignallingHandler {
   // Tells every socket of this process in a meeting placed on `node_id` that the node went
   // down (ERROR, /problems/node-down); the sessions stay open.
   void NotifyNodeDown(const std::string& node_id);
+  // The meeting was ended or deleted outside signalling (the HTTP API): its sockets, on this
+  // process and through the relay on the others, get END and are closed, and the dataplane
+  // forgets the meeting. Any thread.
+  void CloseMeeting(const std::string& meeting_id, const std::optional<std::string>& node_id);
   void SendError(SignallingSession& session, std::string_view meeting_id, std::string_view reason,
                  std::string_view type, std::string_view refused);
 

@@ -28,6 +28,9 @@ class SignallingServer {
 
   void Accept(std::unique_ptr<http::UpgradeRequest> upgrade);
   void NotifyNodeDown(const std::string& node_id) { handler_.NotifyNodeDown(node_id); }
+  void CloseMeeting(const std::string& meeting_id, const std::optional<std::string>& node_id) {
+    handler_.CloseMeeting(meeting_id, node_id);
+  }
   // For wiring the relay between control planes (PostgreSQL mode; see MeetingRelay).
   SignallingHandler& handler() { return handler_; }
   // Drops every connection; call before http::Server::Stop.

@@ -308,6 +308,31 @@ TEST_P(SignallingTest, LeavingTellsTheOthersAndRemovesTheParticipant) {
   EXPECT_EQ(dropped.at("participant_id").to_number<int64_t>(), carol->id);
 }
 
+// Ending or deleting a meeting over HTTP does what END over signalling does: every socket gets
+// END and is closed, and the dataplane forgets the meeting.
+TEST_P(SignallingTest, EndingOrDeletingOverHttpClosesTheSockets) {
+  const std::string alice_token = NewAccount("alice");
+  const std::string bob_token = NewAccount("bob");
+  for (const char* how : {"end", "delete"}) {
+    SCOPED_TRACE(how);
+    const std::string meeting_id = CreateMeeting(alice_token);
+    auto alice = Join(alice_token, meeting_id);
+    auto bob = Join(bob_token, meeting_id);
+    ASSERT_NE(bob->id, 0);
+    ASSERT_FALSE(alice->ws->Expect("JOIN").empty());
+    EXPECT_EQ(DataplaneStats().at("participants").as_array().size(), 2u);
+    const auto reply = std::string(how) == "end"
+                           ? api_->Call("POST", "/meeting/end/" + meeting_id, {}, alice_token)
+                           : api_->Call("DELETE", "/meeting/" + meeting_id, {}, alice_token);
+    EXPECT_EQ(reply.status, std::string(how) == "end" ? 200 : 204) << reply.body;
+    EXPECT_FALSE(alice->ws->Expect("END").empty());
+    EXPECT_FALSE(bob->ws->Expect("END").empty());
+    EXPECT_TRUE(alice->ws->WaitClosed());
+    EXPECT_TRUE(bob->ws->WaitClosed());
+    EXPECT_TRUE(DataplaneStats().at("participants").as_array().empty());
+  }
+}
+
 TEST_P(SignallingTest, SchemaViolationsGetErrorAndTheSessionContinues) {
   const std::string token = NewAccount("alice");
   const std::string meeting_id = CreateMeeting(token);
