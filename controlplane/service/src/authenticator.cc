@@ -28,16 +28,17 @@ Caller Authenticator::Authenticate(std::optional<std::string_view> authorization
   const std::string hash = storage::HashToken(credential);
   const storage::TimePoint now = accounts_.clock().Now();
 
-  if (std::optional<storage::AccessToken> token = accounts_.FindTokenByHash(hash)) {
-    if (token->revoked_at) throw InvalidToken("the token was revoked");
-    if (now >= token->expires_at) throw InvalidToken("the token has expired");
-    std::optional<storage::Account> account = accounts_.FindById(token->account_id);
-    if (!account) throw InvalidToken("the token's account no longer exists");
-    return Caller{.account_id = account->id,
-                  .email = account->email,
-                  .role = account->role,
+  // One query for the token and its account (a token outlives no account: deleting an account
+  // deletes its tokens).
+  if (auto found = accounts_.FindTokenWithAccountByHash(hash)) {
+    const auto& [token, account] = *found;
+    if (token.revoked_at) throw InvalidToken("the token was revoked");
+    if (now >= token.expires_at) throw InvalidToken("the token has expired");
+    return Caller{.account_id = account.id,
+                  .email = account.email,
+                  .role = account.role,
                   .scope = storage::ApiKeyScope::kAdmin,  // a user's token: all the role allows
-                  .token_id = token->id,
+                  .token_id = token.id,
                   .api_key_id = std::nullopt};
   }
   if (std::optional<storage::ApiKey> key = accounts_.FindActiveApiKeyByHash(hash)) {

@@ -23,17 +23,18 @@ std::optional<std::int64_t> OptionalMillis(const std::optional<TimePoint>& time)
   return ToUnixMillis(*time);
 }
 
-Account AccountFromRow(const Row& row) {
-  std::optional<Role> role = ParseRole(row.GetString(3));
+// `base`: the index of the first column, for rows that join several tables.
+Account AccountFromRow(const Row& row, std::size_t base = 0) {
+  std::optional<Role> role = ParseRole(row.GetString(base + 3));
   if (!role) {
-    throw StorageError(StorageErrorKind::kInternal, "unknown role " + row.GetString(3));
+    throw StorageError(StorageErrorKind::kInternal, "unknown role " + row.GetString(base + 3));
   }
-  return Account{.id = row.GetInt64(0),
-                 .email = row.GetString(1),
-                 .password_hash = row.GetString(2),
+  return Account{.id = row.GetInt64(base),
+                 .email = row.GetString(base + 1),
+                 .password_hash = row.GetString(base + 2),
                  .role = *role,
-                 .created_at = FromUnixMillis(row.GetInt64(4)),
-                 .updated_at = FromUnixMillis(row.GetInt64(5))};
+                 .created_at = FromUnixMillis(row.GetInt64(base + 4)),
+                 .updated_at = FromUnixMillis(row.GetInt64(base + 5))};
 }
 
 AccessToken TokenFromRow(const Row& row) {
@@ -44,6 +45,7 @@ AccessToken TokenFromRow(const Row& row) {
                      .expires_at = FromUnixMillis(row.GetInt64(4)),
                      .revoked_at = OptionalTime(row, 5)};
 }
+constexpr std::size_t kTokenColumnCount = 6;
 
 ApiKey ApiKeyFromRow(const Row& row) {
   std::optional<ApiKeyScope> scope = ParseApiKeyScope(row.GetString(4));
@@ -171,6 +173,17 @@ std::optional<AccessToken> AccountStore::FindTokenByHash(std::string_view token_
                    {token_hash});
   if (!row) return std::nullopt;
   return TokenFromRow(*row);
+}
+
+std::optional<std::pair<AccessToken, Account>> AccountStore::FindTokenWithAccountByHash(
+    std::string_view token_hash) {
+  std::optional<Row> row = db_.QueryOne(
+      "SELECT t.id, t.account_id, t.token_hash, t.created_at, t.expires_at, t.revoked_at, "
+      "a.id, a.email, a.password_hash, a.role, a.created_at, a.updated_at "
+      "FROM access_tokens t JOIN accounts a ON a.id = t.account_id WHERE t.token_hash = ?",
+      {token_hash});
+  if (!row) return std::nullopt;
+  return std::pair{TokenFromRow(*row), AccountFromRow(*row, kTokenColumnCount)};
 }
 
 std::optional<AccessToken> AccountStore::FindActiveTokenByHash(std::string_view token_hash) {

@@ -106,6 +106,19 @@ TEST_P(AccountStoreTest, TokensExpireByTheInjectedClock) {
   EXPECT_FALSE(store_->FindActiveTokenByHash(HashToken(token)));
   EXPECT_TRUE(store_->FindTokenByHash(HashToken(token)));  // still there, just expired
   EXPECT_FALSE(store_->FindActiveTokenByHash(HashToken("never issued")));
+
+  // With its account, in one query (expired or not: the caller decides).
+  auto with_account = store_->FindTokenWithAccountByHash(HashToken(token));
+  ASSERT_TRUE(with_account);
+  EXPECT_EQ(with_account->first.id, created.id);
+  EXPECT_EQ(with_account->first.expires_at, created.expires_at);
+  EXPECT_EQ(with_account->second.id, account.id);
+  EXPECT_EQ(with_account->second.email, account.email);
+  EXPECT_EQ(with_account->second.role, account.role);
+  EXPECT_FALSE(store_->FindTokenWithAccountByHash(HashToken("never issued")));
+  // Deleting the account takes its tokens with it.
+  store_->Delete(account.id);
+  EXPECT_FALSE(store_->FindTokenWithAccountByHash(HashToken(token)));
 }
 
 TEST_P(AccountStoreTest, RevokedTokensStopWorking) {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "mgw/storage/clock.h"
@@ -104,6 +105,10 @@ class AccountStore {
   AccessToken CreateToken(const NewAccessToken& token);
   // The token with this hash in any state (expired and revoked included).
   std::optional<AccessToken> FindTokenByHash(std::string_view token_hash);
+  // The token (active or not) with its account, in one query: what authenticating a request
+  // needs. Nothing when no token has this hash.
+  std::optional<std::pair<AccessToken, Account>> FindTokenWithAccountByHash(
+      std::string_view token_hash);
   // The token with this hash if it is neither revoked nor expired at clock().Now().
   std::optional<AccessToken> FindActiveTokenByHash(std::string_view token_hash);
   // True when this call revoked it; false when unknown or already revoked.
