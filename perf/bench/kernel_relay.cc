@@ -15,11 +15,17 @@ namespace mgw::bench {
 namespace {
 constexpr size_t kBurst = 32;
 constexpr size_t kMaxOut = kBurst * 64;
+constexpr int kDataplaneSocketBuffer = 4 << 20;
 }  // namespace
 
 KernelRelay::KernelRelay(const Topology& topology, uint16_t sink_port)
     : topology_(topology), sink_port_(sink_port) {
   fd_ = OpenUdpSocket(INADDR_LOOPBACK, 0, false);
+  // The same socket buffers as mgw-dataplane asks for (dataplane_app.cc), so that neither side
+  // of the ratio absorbs a trial's excess in a deeper queue than the other.
+  const int size = kDataplaneSocketBuffer;
+  setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+  setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
   port_ = LocalPort(fd_);
   timeval timeout{0, 20'000};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
