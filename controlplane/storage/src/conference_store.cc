@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cctype>
+#include <unordered_map>
 
 #include "mgw/storage/storage_error.h"
 
@@ -124,8 +125,19 @@ ConferencePage ConferenceStore::List(SqlExecutor& executor, const ConferenceFilt
                       params)) {
     page.items.push_back(ConferenceFromRow(row));
   }
-  for (ConferenceRow& conference : page.items) {
-    conference.aliases = AliasesOf(executor, conference.id);
+  // The page's aliases in one query (the same filter and window), not one per conference.
+  std::unordered_map<std::int64_t, ConferenceRow*> by_id;
+  for (ConferenceRow& conference : page.items) by_id[conference.id] = &conference;
+  for (const Row& row : executor.Query(
+           fmt::format("SELECT {} FROM conference_aliases a WHERE a.conference_id IN "
+                       "(SELECT c.id FROM conferences c WHERE {} ORDER BY c.id "
+                       "LIMIT CAST($5 AS BIGINT) OFFSET CAST($6 AS BIGINT)) ORDER BY a.id",
+                       kAliasColumns, kFilterClause),
+           params)) {
+    ConferenceAliasRow alias = AliasFromRow(row);
+    if (auto it = by_id.find(alias.conference_id); it != by_id.end()) {
+      it->second->aliases.push_back(std::move(alias));
+    }
   }
   return page;
 }
