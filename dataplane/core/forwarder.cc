@@ -22,6 +22,23 @@ constexpr size_t kFirSize = rtcp::kFeedbackHeaderSize + 8;
 
 void Forwarder::ProcessBurst(std::span<const IngressPacket> packets, uint64_t now_us,
                              OutputBatch& out) {
+  // With thousands of publishers each packet's state is a cache miss; touching it in passes over
+  // the burst (VPP's habit) overlaps those misses instead of taking them one after another.
+  // First the SSRC table slots, then what the bindings point at, then the real work.
+  for (const IngressPacket& packet : packets) {
+    if (packet.data.size() >= kRtpFixedHeaderSize) {
+      streams_.PrefetchLookup(LoadBe32(packet.data.data() + 8));
+    }
+  }
+  for (const IngressPacket& packet : packets) {
+    if (packet.data.size() < kRtpFixedHeaderSize) continue;
+    const SsrcBinding* binding = streams_.Lookup(LoadBe32(packet.data.data() + 8));
+    if (binding == nullptr || binding->role == SsrcRole::kRtcpOnly) continue;
+    __builtin_prefetch(&participants_.at(binding->participant));
+    __builtin_prefetch(&streams_.at(binding->stream));
+    const std::span<const LegId> legs = legs_.LegsOf(binding->stream);
+    if (!legs.empty()) __builtin_prefetch(legs.data());
+  }
   for (size_t i = 0; i < packets.size(); ++i) {
     Process(packets[i], now_us, out, static_cast<uint32_t>(i));
   }
@@ -131,8 +148,17 @@ void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& pa
   in.clock_rate = stream.config.clock_rate;
   in.now_us = now_us;
 
-  for (const LegId id : legs_.LegsOf(stream_id)) {
-    Leg& leg = legs_.at(id);
+  const std::span<const LegId> legs = legs_.LegsOf(stream_id);
+  for (size_t k = 0; k < legs.size(); ++k) {
+    // Two legs ahead loads; one leg ahead (loaded by now) names the subscriber to load. Both
+    // happen while this leg is rewritten and emitted.
+    if (k + 2 < legs.size()) {
+      const Leg& ahead = legs_.at(legs[k + 2]);
+      __builtin_prefetch(&ahead);
+      __builtin_prefetch(&ahead.stats);
+    }
+    if (k + 1 < legs.size()) __builtin_prefetch(&participants_.at(legs_.at(legs[k + 1]).subscriber));
+    Leg& leg = legs_.at(legs[k]);
     const bool was_waiting = leg.kind == MediaKind::kVideo && leg.rewriter.waiting_for_keyframe();
     const bool was_started = leg.rewriter.started();
     const RewriteResult r = leg.rewriter.Rewrite(in);

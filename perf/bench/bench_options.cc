@@ -25,6 +25,10 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
   app.add_flag("--search", search, "search the highest rate with loss < 0.1% (the default)");
   app.add_option("--search-steps", o.search_steps, "bisection steps after the blast trial");
   app.add_option("--duration", o.trial_seconds, "seconds per trial");
+  app.add_option("--repeat", o.repeats,
+                 "socket backends: measurements of the point and its relay baseline, in turn; the "
+                 "ratio is their median")
+      ->check(CLI::Range(1, 15));
   app.add_flag("--quick", o.quick, "CI smoke run: one small point per socket backend, < 30 s");
   app.add_flag("!--no-baselines", o.baselines, "skip the baselines");
   app.add_option("--out", o.out_dir, "directory for results.json, results.csv and PNG plots");
@@ -47,6 +51,7 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
     if (app.count("--publishers") == 0) o.publishers = {2};
     if (app.count("--duration") == 0) o.trial_seconds = 0.2;
     if (app.count("--search-steps") == 0) o.search_steps = 2;
+    if (app.count("--repeat") == 0) o.repeats = 1;
   }
   return o;
 }

@@ -20,6 +20,9 @@ struct BenchOptions {
   double rate_pps = 0;  // fixed offered ingress rate; 0: --search
   int search_steps = 5;
   double trial_seconds = 0.5;
+  // Socket backends: the point and its kernel relay baseline are measured this many times, in
+  // turn; the ratio is the median of the pairs' ratios (the machine's drift hits both alike).
+  int repeats = 3;
   bool quick = false;
   bool baselines = true;
   std::string out_dir = "mgw-bench-out";

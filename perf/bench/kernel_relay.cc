@@ -1,5 +1,6 @@
 #include "kernel_relay.h"
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -26,6 +27,10 @@ KernelRelay::KernelRelay(const Topology& topology, uint16_t sink_port)
   const int size = kDataplaneSocketBuffer;
   setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
   setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+  // DF without path MTU discovery, as mgw-dataplane's sockets (socket_util.cc): the kernel then
+  // skips drawing an IP ID per datagram, which the ceiling should not pay if mgw does not.
+  const int probe = IP_PMTUDISC_PROBE;
+  setsockopt(fd_, IPPROTO_IP, IP_MTU_DISCOVER, &probe, sizeof probe);
   port_ = LocalPort(fd_);
   timeval timeout{0, 20'000};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);

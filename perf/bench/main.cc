@@ -2,6 +2,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -78,7 +79,7 @@ class Bench {
                 PrintPoint(point);
                 run.points.push_back(std::move(point));
               }
-    for (auto& [key, b] : relay_) run.baselines.push_back(b);
+    for (auto& b : relay_) run.baselines.push_back(b);
     for (auto& [key, b] : srtp_) run.baselines.push_back(b);
     for (auto& [key, b] : testpmd_) run.baselines.push_back(b);
     for (const auto& b : run.baselines) PrintBaseline(b);
@@ -119,62 +120,83 @@ class Bench {
     d->max_legs = static_cast<uint32_t>(std::max<uint64_t>(131072, legs));
   }
 
+  // The dataplane and the kernel relay are measured in turn, --repeat times, so that a slow
+  // spell of the shared machine lands on both sides of some pair rather than on one side of the
+  // ratio; the point reports the median pair's ratio and the spread.
   void RunSocketPoint(const PointSpec& spec, SrtpMode srtp, PointResult* p) {
     const Topology topology{spec.publishers, spec.fanout};
-    {
-      DataplaneOptions d;
-      d.binary = o_.dataplane;
-      d.backend = spec.backend;
-      d.workers = spec.workers;
-      SizeTables(topology, &d);
-      d.media_port = PickFreeUdpPort();
-      DataplaneProcess process(d);
-      process.Program(topology, srtp, sink_.port(), false);
-      SocketTrials trials(topology, spec.packet_size, d.media_port, sink_, o_.trial_seconds,
-                          ProcessCpu(process));
-      Measure(spec, trials, p);
-      p->dataplane_drops = process.ScrapeDrops();
-    }
-    p->baseline_name = "kernel_relay";
-    if (!o_.baselines) return;
-    const BaselineResult& relay = RelayBaseline(topology, spec.packet_size);
-    p->baseline_pps = relay.pps;
-    if (relay.pps && *relay.pps > 0) p->ratio = p->measured->egress_pps / *relay.pps;
-  }
-
-  void Measure(const PointSpec& spec, SocketTrials& trials, PointResult* p) {
+    DataplaneOptions d;
+    d.binary = o_.dataplane;
+    d.backend = spec.backend;
+    d.workers = spec.workers;
+    SizeTables(topology, &d);
+    d.media_port = PickFreeUdpPort();
+    DataplaneProcess process(d);
+    process.Program(topology, srtp, sink_.port(), false);
+    SocketTrials trials(topology, spec.packet_size, d.media_port, sink_, o_.trial_seconds,
+                        ProcessCpu(process));
     trials.Run(20'000);  // warm-up: addresses latch, encodings turn active, legs start
-    if (spec.search) {
-      p->mode = "search";
-      p->measured = trials.Search(o_.search_steps, &p->trials);
-      p->at_half_rate = trials.Run(p->measured->ingress_pps / 2);
-      p->trials.push_back(*p->at_half_rate);
-    } else {
-      p->mode = "fixed";
-      p->measured = trials.Run(spec.rate_pps);
-      p->trials.push_back(*p->measured);
+    p->mode = spec.search ? "search" : "fixed";
+    p->baseline_name = "kernel_relay";
+    std::vector<TrialResult> runs;
+    std::vector<TrialResult> relay_runs;
+    for (int r = 0; r < o_.repeats; ++r) {
+      runs.push_back(spec.search ? trials.Search(o_.search_steps, &p->trials)
+                                 : trials.Run(spec.rate_pps));
+      if (!spec.search) p->trials.push_back(runs.back());
+      if (!o_.baselines) continue;
+      relay_runs.push_back(MeasureRelay(topology, spec.packet_size));
+      const double relay_pps = relay_runs.back().egress_pps;
+      if (relay_pps > 0) p->ratios.push_back(runs.back().egress_pps / relay_pps);
     }
-  }
-
-  const BaselineResult& RelayBaseline(const Topology& topology, size_t size) {
-    const std::string key = std::to_string(topology.fanout) + "/" + std::to_string(size) + "/" +
-                            std::to_string(topology.publishers);
-    auto it = relay_.find(key);
-    if (it != relay_.end()) return it->second;
+    // The median run by egress is the point's figure; the ratio is the median of the pairs'.
+    std::vector<size_t> order(runs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](size_t a, size_t b) { return runs[a].egress_pps < runs[b].egress_pps; });
+    p->measured = runs[order[order.size() / 2]];
+    if (spec.search) {
+      const double half = p->measured->ingress_pps / 2;
+      p->at_half_rate = trials.Run(half, 1);
+      p->trials.push_back(*p->at_half_rate);
+      if (o_.baselines) p->baseline_at_half_rate = RelayLatency(topology, spec.packet_size, half);
+    }
+    p->dataplane_drops = process.ScrapeDrops();
+    if (!o_.baselines || p->ratios.empty()) return;
+    std::vector<double> sorted = p->ratios;
+    std::sort(sorted.begin(), sorted.end());
+    p->ratio = sorted[sorted.size() / 2];
+    p->ratio_min = sorted.front();
+    p->ratio_max = sorted.back();
+    std::sort(relay_runs.begin(), relay_runs.end(),
+              [](const TrialResult& a, const TrialResult& b) { return a.egress_pps < b.egress_pps; });
+    const TrialResult& median_relay = relay_runs[relay_runs.size() / 2];
+    p->baseline_pps = median_relay.egress_pps;
     BaselineResult b;
     b.name = "kernel_relay";
-    b.detail = "recvmmsg/sendmmsg relay, 1 thread, fanout " + std::to_string(topology.fanout) +
-               ", " + std::to_string(size) + " B, " + std::to_string(topology.publishers) +
-               " publishers";
+    b.detail = spec.backend + " point: recvmmsg/sendmmsg relay, 1 thread, fanout " +
+               std::to_string(topology.fanout) + ", " + std::to_string(spec.packet_size) + " B, " +
+               std::to_string(topology.publishers) + " publishers, median of " +
+               std::to_string(relay_runs.size());
+    b.pps = median_relay.egress_pps;
+    b.trial = median_relay;
+    relay_.emplace_back(std::move(b));
+  }
+
+  TrialResult MeasureRelay(const Topology& topology, size_t size) {
     KernelRelay relay(topology, sink_.port());
     SocketTrials trials(topology, size, relay.port(), sink_, o_.trial_seconds, RelayCpu(relay));
     trials.Run(20'000);
     std::vector<TrialResult> all;
-    TrialResult best =
-        o_.rate_pps > 0 ? trials.Run(o_.rate_pps) : trials.Search(o_.search_steps, &all);
-    b.pps = best.egress_pps;
-    b.trial = best;
-    return relay_[key] = b;
+    return o_.rate_pps > 0 ? trials.Run(o_.rate_pps) : trials.Search(o_.search_steps, &all);
+  }
+
+  // The relay's latency at the offered rate the dataplane's was taken at, paced the same way.
+  TrialResult RelayLatency(const Topology& topology, size_t size, double rate_pps) {
+    KernelRelay relay(topology, sink_.port());
+    SocketTrials trials(topology, size, relay.port(), sink_, o_.trial_seconds, RelayCpu(relay));
+    trials.Run(20'000);
+    return trials.Run(rate_pps, 1);
   }
 
   const BaselineResult& SrtpBaseline(SrtpMode suite, size_t size) {
@@ -293,6 +315,13 @@ class Bench {
     std::printf("in %9.0f pps  out %10.0f pps  loss %.4f  p50/p99/p99.9 %.1f/%.1f/%.1f us",
                 t.ingress_pps, t.egress_pps, t.loss, lat.p50_us, lat.p99_us, lat.p999_us);
     if (p.ratio) std::printf("  %s ratio %.3f", p.baseline_name.c_str(), *p.ratio);
+    if (p.ratio_min && p.ratio_max && p.ratios.size() > 1) {
+      std::printf(" (%.3f..%.3f of %zu)", *p.ratio_min, *p.ratio_max, p.ratios.size());
+    }
+    if (p.baseline_at_half_rate) {
+      const TrialResult& r = *p.baseline_at_half_rate;
+      std::printf("  relay p50/p99/p99.9 %.1f/%.1f/%.1f us", r.p50_us, r.p99_us, r.p999_us);
+    }
     if (p.srtp_ratio) std::printf("  libsrtp ratio %.3f", *p.srtp_ratio);
     std::printf("\n");
     std::fflush(stdout);
@@ -312,7 +341,7 @@ class Bench {
  private:
   BenchOptions o_;
   UdpSink sink_;
-  std::map<std::string, BaselineResult> relay_;
+  std::vector<BaselineResult> relay_;  // one per socket point
   std::map<std::string, BaselineResult> srtp_;
   std::map<std::string, BaselineResult> testpmd_;
   std::vector<std::string> pcaps_;

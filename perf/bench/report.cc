@@ -38,12 +38,19 @@ json::object PointJson(const PointResult& p) {
                  {"baseline", p.baseline_name},
                  {"baseline_pps", Optional(p.baseline_pps)},
                  {"ratio", Optional(p.ratio)},
+                 {"ratio_min", Optional(p.ratio_min)},
+                 {"ratio_max", Optional(p.ratio_max)},
+                 {"ratios", json::value_from(p.ratios)},
                  {"srtp_ratio", Optional(p.srtp_ratio)},
                  {"error", p.error}};
   o["measured"] =
       p.measured ? json::value(TrialJson(*p.measured, p.spec.packet_size)) : json::value(nullptr);
   o["at_half_rate"] = p.at_half_rate ? json::value(TrialJson(*p.at_half_rate, p.spec.packet_size))
                                      : json::value(nullptr);
+  o["baseline_at_half_rate"] =
+      p.baseline_at_half_rate
+          ? json::value(TrialJson(*p.baseline_at_half_rate, p.spec.packet_size))
+          : json::value(nullptr);
   json::object drops;
   for (const auto& [reason, count] : p.dataplane_drops) drops[reason] = count;
   o["dataplane_drops"] = drops;
@@ -59,7 +66,7 @@ void WriteCsv(const RunResult& run, const std::string& path) {
   std::ofstream csv(path);
   csv << "backend,workers,fanout,packet_size,srtp,publishers,mode,ingress_pps,egress_pps,"
          "egress_gbps,loss,p50_us,p99_us,p99_9_us,baseline,baseline_pps,ratio,srtp_ratio,"
-         "worker_cpu,error\n";
+         "worker_cpu,ratio_min,ratio_max,baseline_p99_us,error\n";
   for (const PointResult& p : run.points) {
     const TrialResult t = p.measured.value_or(TrialResult{});
     const TrialResult lat = p.at_half_rate.value_or(t);
@@ -71,6 +78,8 @@ void WriteCsv(const RunResult& run, const std::string& path) {
         << t.egress_pps * static_cast<double>(p.spec.packet_size) * 8 / 1e9 << ',' << t.loss << ','
         << lat.p50_us << ',' << lat.p99_us << ',' << lat.p999_us << ',' << p.baseline_name << ','
         << Num(p.baseline_pps) << ',' << Num(p.ratio) << ',' << Num(p.srtp_ratio) << ',' << busiest
+        << ',' << Num(p.ratio_min) << ',' << Num(p.ratio_max) << ','
+        << (p.baseline_at_half_rate ? std::to_string(p.baseline_at_half_rate->p99_us) : "")
         << ",\"" << p.error << "\"\n";
   }
   for (const BaselineResult& b : run.baselines) {

@@ -1,5 +1,6 @@
 #include "udp_generator.h"
 
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -13,7 +14,6 @@
 
 namespace mgw::bench {
 namespace {
-constexpr size_t kBurst = 32;
 constexpr uint32_t kMaxSockets = 64;
 constexpr uint16_t kSeqWindowMask = 0x3FFF;
 }  // namespace
@@ -33,12 +33,17 @@ UdpGenerator::~UdpGenerator() {
   for (int fd : sockets_) close(fd);
 }
 
-UdpGenerator::Result UdpGenerator::Run(double rate_pps, double seconds, uint8_t trial) {
-  std::vector<std::array<uint8_t, 2048>> buffers(kBurst);
-  std::array<iovec, kBurst> iov{};
-  std::array<mmsghdr, kBurst> msgs{};
+UdpGenerator::Result UdpGenerator::Run(double rate_pps, double seconds, uint8_t trial,
+                                       size_t burst) {
+  const size_t per_send = std::clamp<size_t>(burst, 1, kMaxBurst);
+  // nanosleep overshoots by the thread's timer slack (50 us by default): more than the gap
+  // between single packets at the rates latency is taken at.
+  prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  std::vector<std::array<uint8_t, 2048>> buffers(kMaxBurst);
+  std::array<iovec, kMaxBurst> iov{};
+  std::array<mmsghdr, kMaxBurst> msgs{};
   sockaddr_in target = Ipv4SocketAddress(target_address_, target_port_);
-  for (size_t i = 0; i < kBurst; ++i) {
+  for (size_t i = 0; i < kMaxBurst; ++i) {
     iov[i] = {buffers[i].data(), packet_size_};
     msgs[i].msg_hdr.msg_iov = &iov[i];
     msgs[i].msg_hdr.msg_iovlen = 1;
@@ -50,13 +55,13 @@ UdpGenerator::Result UdpGenerator::Run(double rate_pps, double seconds, uint8_t 
   std::vector<uint32_t> cursor(nsock, 0);
   const uint64_t start = MonotonicNanos();
   const auto end = start + static_cast<uint64_t>(seconds * 1e9);
-  const double ns_per_burst = rate_pps > 0 ? 1e9 * kBurst / rate_pps : 0;
+  const double ns_per_burst = rate_pps > 0 ? 1e9 * static_cast<double>(per_send) / rate_pps : 0;
   Result result;
-  for (uint64_t burst = 0;; ++burst) {
+  for (uint64_t round = 0;; ++round) {
     uint64_t now = MonotonicNanos();
     if (now >= end) break;
     if (ns_per_burst > 0) {
-      const auto due = start + static_cast<uint64_t>(static_cast<double>(burst) * ns_per_burst);
+      const auto due = start + static_cast<uint64_t>(static_cast<double>(round) * ns_per_burst);
       if (due > end) break;
       if (due > now + 20'000) {
         timespec ts{0, static_cast<long>(due - now - 10'000)};
@@ -65,9 +70,9 @@ UdpGenerator::Result UdpGenerator::Run(double rate_pps, double seconds, uint8_t 
       while ((now = MonotonicNanos()) < due) {
       }
     }
-    const uint32_t s = static_cast<uint32_t>(burst % nsock);
+    const uint32_t s = static_cast<uint32_t>(round % nsock);
     const uint32_t per_socket = (topology_.publishers - s + nsock - 1) / nsock;
-    for (size_t i = 0; i < kBurst; ++i) {
+    for (size_t i = 0; i < per_send; ++i) {
       const uint32_t p = s + nsock * (cursor[s]++ % per_socket);
       WriteLoadPacket(buffers[i].data(), packet_size_, Topology::PublisherSsrc(p));
       // Sequence numbers cycle within 16384: LegRewriter drops every packet more than 32768
@@ -76,7 +81,7 @@ UdpGenerator::Result UdpGenerator::Run(double rate_pps, double seconds, uint8_t 
       const auto seq = static_cast<uint16_t>(seq_[p]++ & kSeqWindowMask);
       StampLoadPacket(buffers[i].data(), seq, seq * 3000u, now, trial);
     }
-    int n = sendmmsg(sockets_[s], msgs.data(), kBurst, 0);
+    int n = sendmmsg(sockets_[s], msgs.data(), static_cast<unsigned>(per_send), 0);
     if (n > 0) result.sent += static_cast<uint64_t>(n);
   }
   result.seconds = static_cast<double>(MonotonicNanos() - start) / 1e9;

@@ -1,8 +1,11 @@
 #pragma once
 
 // The load source for the socket backends: one thread sending the publishers' RTP to one target
-// with sendmmsg, in bursts of 32 paced to an offered rate (or as fast as it can). Publishers are
-// spread over up to 64 source sockets so SO_REUSEPORT spreads them over the dataplane's workers.
+// with sendmmsg, in bursts of 32 paced to an offered rate (or as fast as it can), or one packet at
+// a time for latency: a burst of 32 fanned out to 16 is 512 datagrams, and the last of them waits
+// for the other 511 wherever it goes, so burst pacing measures the burst, not the path. Publishers
+// are spread over up to 64 source sockets so SO_REUSEPORT spreads them over the dataplane's
+// workers.
 
 #include <atomic>
 #include <cstdint>
@@ -24,8 +27,10 @@ class UdpGenerator {
     uint64_t sent = 0;
     double seconds = 0;
   };
-  // Sends for `seconds` at `rate_pps` (0: as fast as possible), stamping packets with `trial`.
-  Result Run(double rate_pps, double seconds, uint8_t trial);
+  static constexpr size_t kMaxBurst = 32;
+  // Sends for `seconds` at `rate_pps` (0: as fast as possible) in bursts of `burst` packets
+  // (1 to kMaxBurst), stamping packets with `trial`.
+  Result Run(double rate_pps, double seconds, uint8_t trial, size_t burst = kMaxBurst);
 
  private:
   Topology topology_;

@@ -64,6 +64,14 @@ TEST(MgwBenchQuick, RunsAndReportsEveryField) {
     EXPECT_FALSE(m.at("cpu_per_thread").as_object().empty());
     EXPECT_GT(Number(p.at("baseline_pps")), 0);
     EXPECT_GT(Number(p.at("ratio")), 0);
+    EXPECT_LE(Number(p.at("ratio_min")), Number(p.at("ratio")));
+    EXPECT_GE(Number(p.at("ratio_max")), Number(p.at("ratio")));
+    EXPECT_EQ(p.at("ratios").as_array().size(), 1u);  // --quick measures each side once
+    // The relay's latency at the same paced rate: the path without mgw, for comparison.
+    const json::object& relay =
+        p.at("baseline_at_half_rate").as_object().at("latency_us").as_object();
+    EXPECT_GT(Number(relay.at("p50")), 0);
+    EXPECT_GE(Number(relay.at("p99")), Number(relay.at("p50")));
   }
   EXPECT_FALSE(root["baselines"].as_array().empty());
   EXPECT_TRUE(std::filesystem::exists(out / "results.csv"));

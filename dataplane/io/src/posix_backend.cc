@@ -100,7 +100,7 @@ uint16_t PosixBackend::Send(uint16_t queue, std::span<const OutPacket> packets) 
   Queue& q = *queues_[queue];
   uint16_t accepted = 0;
   while (!packets.empty()) {
-    const size_t chunk = std::min<size_t>(packets.size(), kBurstSize);
+    const size_t chunk = std::min<size_t>(packets.size(), kSendBatch);
     accepted += SendChunk(q, packets.first(chunk));
     packets = packets.subspan(chunk);
   }

@@ -78,6 +78,7 @@ class StreamTable {
   void UnbindSsrc(uint32_t ssrc) { ssrcs_.Erase(ssrc); }
 
   const SsrcBinding* Lookup(uint32_t ssrc) const { return ssrcs_.Find(ssrc); }
+  void PrefetchLookup(uint32_t ssrc) const { ssrcs_.Prefetch(ssrc); }
 
   PublisherStream& at(StreamId id) { return streams_[id]; }
   const PublisherStream& at(StreamId id) const { return streams_[id]; }
