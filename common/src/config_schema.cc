@@ -236,6 +236,13 @@ std::vector<KeySpec> BuildSchema() {
        3, 3600},
       {"recorder.max_video_feeds", Type::kInt, int64_t{50},
        "Video feeds one recording subscribes to (every audio stream is always recorded).", 0, 50},
+      {"recorder.receive_batch_ms", Type::kInt, int64_t{10},
+       "The recorder drains its media socket (recvmmsg) every this many milliseconds instead of "
+       "waking per datagram; 0: as soon as it is readable.",
+       0, 100},
+      {"recorder.mix_audio", Type::kBool, false,
+       "Also mix every audio stream of a recording into one more Opus track (libopus decode, "
+       "in-band FEC or concealment for lost packets, mix, encode)."},
       {"recorder.link_ttl_seconds", Type::kInt, int64_t{604800},
        "Lifetime of the presigned download link sent to the recipients, in seconds (S3 allows "
        "at most 7 days).",
@@ -257,6 +264,10 @@ std::vector<KeySpec> BuildSchema() {
        0,
        {},
        true},
+      {"recorder.s3.part_size_bytes", Type::kInt, int64_t{8388608},
+       "Multipart upload part size: the upload streams each full part while the meeting is "
+       "recorded. S3 needs at least 5 MiB (5242880); smaller values suit test servers.",
+       16384, 5368709120},
 
       {"schedules.alias_range_start", Type::kInt, int64_t{1000000},
        "First alias number handed to scheduled conferences (numbers go round the range).", 0,
@@ -299,6 +310,16 @@ std::vector<KeySpec> BuildSchema() {
        0,
        {},
        true},
+
+      {"conferences.pin_lockout.max_failures", Type::kInt, int64_t{5},
+       "Wrong PINs from one address that lock it out of the conference (even with the right "
+       "PIN).",
+       1, 1000},
+      {"conferences.pin_lockout.base_backoff_s", Type::kInt, int64_t{30},
+       "Seconds the first lockout lasts; each further one lasts twice as long as the one before.",
+       1, 86400},
+      {"conferences.pin_lockout.max_backoff_s", Type::kInt, int64_t{3600},
+       "Seconds a lockout lasts at most (at least base_backoff_s).", 1, 604800},
   };
 }
 

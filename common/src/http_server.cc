@@ -169,7 +169,10 @@ struct Server::Impl {
   ServerOptions options;
   Handler handler;
   std::shared_ptr<asio::ssl::context> tls;  // when options.tls
-  asio::io_context io{1};
+  // The default concurrency hint, not 1: with 1, Asio assumes a single thread runs the context,
+  // keeps handlers on the posting thread's private queue and does not wake the other threads
+  // when the reactor returns several ready handlers, so `threads` > 1 did not run in parallel.
+  asio::io_context io;
   tcp::acceptor acceptor{io};
   std::vector<std::thread> threads;
   std::atomic<bool> running{false};

@@ -228,6 +228,22 @@ PexipApiOptions ConfiguredPexip(const config::Config& config) {
   return options;
 }
 
+// conferences.pin_lockout.*: the wrong-PIN lockout of conferences joined by alias.
+service::RoomOptions ConfiguredRooms(const config::Config& config) {
+  service::RoomOptions options;
+  options.lockout.max_failures = config.GetInt("conferences.pin_lockout.max_failures");
+  options.lockout.base_backoff =
+      std::chrono::seconds(config.GetInt("conferences.pin_lockout.base_backoff_s"));
+  options.lockout.max_backoff =
+      std::chrono::seconds(config.GetInt("conferences.pin_lockout.max_backoff_s"));
+  if (options.lockout.max_backoff < options.lockout.base_backoff) {
+    throw config::ConfigError(
+        "conferences.pin_lockout.max_backoff_s: expected at least "
+        "conferences.pin_lockout.base_backoff_s");
+  }
+  return options;
+}
+
 int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   if (sodium_init() < 0) {
     spdlog::critical("libsodium failed to initialise");
@@ -259,6 +275,7 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
     spdlog::warn("recorder.secret: {}; recordings will not be picked up", e.what());
   }
   service_options.schedules = ConfiguredSchedules(config);
+  service_options.rooms = ConfiguredRooms(config);
   service::Services services(*db, clock, service_options);
   BootstrapAdministrator(config, services.account_store);
   HttpApi api(services);
@@ -267,9 +284,16 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
                      .burst = static_cast<double>(config.GetInt("controlplane.rate_limit.burst"))});
   // The Pexip-compatible management API (/api/admin/...), asked before HttpApi.
   PexipApi pexip(services, ConfiguredPexip(config));
+  pexip.SetRateLimiter(api.rate_limiter());
 
   metrics::Registry registry;
   AddProcessMetrics(registry, "controlplane");
+  auto& pin_refusals = registry.AddCounter(
+      "mgw_conference_pin_refusals_total",
+      "Conference joins refused for a wrong PIN (reason wrong_pin) or a lockout (locked_out).");
+  services.rooms.SetRefusalHook([&pin_refusals](std::string_view reason) {
+    pin_refusals.WithLabels({{"reason", std::string(reason)}}).Inc();
+  });
   AdminEndpoints admin(registry, [&db]() -> ReadyState {
     try {
       db->Query("SELECT 1");

@@ -3,13 +3,21 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
+#include <vector>
 
 namespace mgw::controlplane {
+namespace {
+
+std::atomic<std::uint64_t> next_handler_id{1};
+
+}  // namespace
 
 InstrumentedHandler::InstrumentedHandler(metrics::Registry& registry, RouteOf route_of,
                                          http::Handler inner)
-    : requests_(registry.AddCounter("mgw_http_requests_total",
+    : id_(next_handler_id.fetch_add(1)),
+      requests_(registry.AddCounter("mgw_http_requests_total",
                                     "HTTP requests answered, by route and status.")),
       latency_(registry.AddHistogram("mgw_http_request_duration_seconds",
                                      "Time from request parsed to response ready, by route.",
@@ -30,11 +38,35 @@ http::Response InstrumentedHandler::operator()(const http::Request& request) {
   std::string id(request.Header("x-request-id").value_or(""));
   if (!http::SaneRequestId(id)) id = http::NewRequestId();
   response.headers.emplace_back("x-request-id", id);
-  std::string route = route_of_(request);
-  requests_.WithLabels({{"route", route}, {"status", std::to_string(response.status)}}).Inc();
-  latency_.WithLabels({{"route", route}})
-      .Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  Children children = ChildrenFor(route_of_(request), response.status);
+  children.requests->Inc();
+  children.latency->Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return response;
+}
+
+InstrumentedHandler::Children InstrumentedHandler::ChildrenFor(const std::string& route,
+                                                               int status) {
+  struct Entry {
+    std::uint64_t handler;
+    std::string route;
+    int status;
+    Children children;
+  };
+  // Bounded by routes x statuses in use; the children live as long as the registry (families
+  // never drop one), and the handler id keeps a later handler from using an earlier one's.
+  constexpr std::size_t kMaxEntries = 256;
+  thread_local std::vector<Entry> cache;
+  for (const Entry& entry : cache) {
+    if (entry.handler == id_ && entry.status == status && entry.route == route) {
+      return entry.children;
+    }
+  }
+  if (cache.size() >= kMaxEntries) cache.clear();
+  Children children{&requests_.WithLabels({{"route", route}, {"status", std::to_string(status)}}),
+                    &latency_.WithLabels({{"route", route}})};
+  cache.push_back(Entry{id_, route, status, children});
+  return children;
 }
 
 }  // namespace mgw::controlplane

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,15 @@ class InstrumentedHandler {
   http::Response operator()(const http::Request& request);
 
  private:
+  // The children of one (route, status): found once per thread, then reused, because the
+  // families' lookups lock and build label strings on every call.
+  struct Children {
+    metrics::Counter* requests;
+    metrics::Histogram* latency;
+  };
+  Children ChildrenFor(const std::string& route, int status);
+
+  const std::uint64_t id_;  // tells this handler's cached children from another's
   metrics::Family<metrics::Counter>& requests_;
   metrics::Family<metrics::Histogram>& latency_;
   RouteOf route_of_;

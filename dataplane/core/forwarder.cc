@@ -157,7 +157,8 @@ void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& pa
       __builtin_prefetch(&ahead);
       __builtin_prefetch(&ahead.stats);
     }
-    if (k + 1 < legs.size()) __builtin_prefetch(&participants_.at(legs_.at(legs[k + 1]).subscriber));
+    if (k + 1 < legs.size())
+      __builtin_prefetch(&participants_.at(legs_.at(legs[k + 1]).subscriber));
     Leg& leg = legs_.at(legs[k]);
     const bool was_waiting = leg.kind == MediaKind::kVideo && leg.rewriter.waiting_for_keyframe();
     const bool was_started = leg.rewriter.started();

@@ -32,12 +32,12 @@ struct PointResult {
   // relay's at the same offered rate and pacing (socket backends), the path without mgw.
   std::optional<TrialResult> at_half_rate;
   std::optional<TrialResult> baseline_at_half_rate;
-  std::string baseline_name;                // "kernel_relay", "testpmd_io", ...
+  std::string baseline_name;  // "kernel_relay", "testpmd_io", ...
   std::optional<double> baseline_pps;
-  std::optional<double> ratio;       // egress / baseline (socket backends: median of --repeat)
+  std::optional<double> ratio;  // egress / baseline (socket backends: median of --repeat)
   std::optional<double> ratio_min, ratio_max;  // the spread over --repeat
   std::vector<double> ratios;                  // each repetition's
-  std::optional<double> srtp_ratio;  // egress / libsrtp raw protect (SRTP points)
+  std::optional<double> srtp_ratio;            // egress / libsrtp raw protect (SRTP points)
   std::vector<TrialResult> trials;
   std::map<std::string, double> dataplane_drops;  // at the end of the point
   std::string error;

@@ -168,8 +168,9 @@ class Bench {
     p->ratio = sorted[sorted.size() / 2];
     p->ratio_min = sorted.front();
     p->ratio_max = sorted.back();
-    std::sort(relay_runs.begin(), relay_runs.end(),
-              [](const TrialResult& a, const TrialResult& b) { return a.egress_pps < b.egress_pps; });
+    std::sort(relay_runs.begin(), relay_runs.end(), [](const TrialResult& a, const TrialResult& b) {
+      return a.egress_pps < b.egress_pps;
+    });
     const TrialResult& median_relay = relay_runs[relay_runs.size() / 2];
     p->baseline_pps = median_relay.egress_pps;
     BaselineResult b;

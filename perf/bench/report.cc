@@ -48,9 +48,8 @@ json::object PointJson(const PointResult& p) {
   o["at_half_rate"] = p.at_half_rate ? json::value(TrialJson(*p.at_half_rate, p.spec.packet_size))
                                      : json::value(nullptr);
   o["baseline_at_half_rate"] =
-      p.baseline_at_half_rate
-          ? json::value(TrialJson(*p.baseline_at_half_rate, p.spec.packet_size))
-          : json::value(nullptr);
+      p.baseline_at_half_rate ? json::value(TrialJson(*p.baseline_at_half_rate, p.spec.packet_size))
+                              : json::value(nullptr);
   json::object drops;
   for (const auto& [reason, count] : p.dataplane_drops) drops[reason] = count;
   o["dataplane_drops"] = drops;
@@ -79,8 +78,8 @@ void WriteCsv(const RunResult& run, const std::string& path) {
         << lat.p50_us << ',' << lat.p99_us << ',' << lat.p999_us << ',' << p.baseline_name << ','
         << Num(p.baseline_pps) << ',' << Num(p.ratio) << ',' << Num(p.srtp_ratio) << ',' << busiest
         << ',' << Num(p.ratio_min) << ',' << Num(p.ratio_max) << ','
-        << (p.baseline_at_half_rate ? std::to_string(p.baseline_at_half_rate->p99_us) : "")
-        << ",\"" << p.error << "\"\n";
+        << (p.baseline_at_half_rate ? std::to_string(p.baseline_at_half_rate->p99_us) : "") << ",\""
+        << p.error << "\"\n";
   }
   for (const BaselineResult& b : run.baselines) {
     csv << "# baseline," << b.name << ',' << b.detail << ',' << Num(b.pps) << ",\"" << b.note

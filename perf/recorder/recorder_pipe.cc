@@ -1,23 +1,23 @@
 // mgw-recorder-pipe: mgw-recorder's media path on its own, for mgw-recorder-bench. It is what
 // MeetingRecorder (recorder/daemon/meeting_recorder.cc) runs once the signalling has told it the
 // tracks, without the signalling: one thread, one asio io_context, one UDP socket (4 MiB receive
-// buffer, one datagram per async_receive_from, RTP and RTCP multiplexed, RFC 5761), SSRC -> track,
-// Recording (jitter buffers, depacketizers, A/V placement) into a MatroskaSink, and a 20 ms timer
-// that calls Recording::Poll and checks the stop flag. Participant i has audio SSRC
+// buffer, RTP and RTCP multiplexed, RFC 5761) read by the recorder's own MediaReceiver (a timer
+// every `--batch-ms`, default 10 as recorder.receive_batch_ms, then a recvmmsg drain), SSRC ->
+// track, Recording (jitter buffers, depacketizers, A/V placement) into a MatroskaSink, and a 20 ms
+// timer that calls Recording::Poll and checks the stop flag. Participant i has audio SSRC
 // ssrc_base + 2i (Opus) and video SSRC ssrc_base + 2i + 1 (VP8), one sync group each.
 //
 //   mgw-recorder-pipe --port P --participants N --ssrc-base S --out file.mkv --summary s.json
+//                     [--batch-ms 10]
 //
 // SIGTERM or SIGINT finishes the file (Recording::Finish) and writes the summary: per track the
 // frames written and the packets received, lost, duplicated and late.
 //
-// `--recvmmsg 1` is an experiment, not what mgw-recorder does: wait for the socket to be readable,
-// then drain it with recvmmsg (32 at a time) before waiting again, instead of one
-// async_receive_from per datagram. mgw-recorder-bench's receiver "mgw-recvmmsg" runs it.
+// `--recvmmsg 1` is `--batch-ms 0`: wait for the socket to be readable, then drain it with
+// recvmmsg before waiting again (a wake-up per burst). mgw-recorder-bench's receiver
+// "mgw-recvmmsg" runs it.
 #include <signal.h>
-#include <sys/socket.h>
 
-#include <array>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -34,6 +34,7 @@
 
 #include "mgw/rec/matroska_sink.h"
 #include "mgw/rec/media_clock.h"
+#include "mgw/rec/media_receiver.h"
 #include "mgw/rec/recording.h"
 
 namespace {
@@ -61,7 +62,7 @@ struct Args {
   uint32_t ssrc_base = 0x10000000;
   std::string out;
   std::string summary;
-  bool recvmmsg = false;
+  int batch_ms = 10;  // recorder.receive_batch_ms's default
 };
 
 bool ParseArgs(int argc, char** argv, Args& a) {
@@ -79,18 +80,24 @@ bool ParseArgs(int argc, char** argv, Args& a) {
     } else if (key == "--summary") {
       a.summary = value;
     } else if (key == "--recvmmsg") {
-      a.recvmmsg = std::string_view(value) == "1";
+      if (std::string_view(value) == "1") a.batch_ms = 0;
+    } else if (key == "--batch-ms") {
+      a.batch_ms = std::atoi(value);
     } else {
       return false;
     }
   }
-  return argc % 2 == 1 && !a.out.empty() && a.participants > 0;
+  return argc % 2 == 1 && !a.out.empty() && a.participants > 0 && a.batch_ms >= 0 &&
+         a.batch_ms <= mgw::rec::MediaReceiver::kMaxBatch.count();
 }
 
 class Pipe {
  public:
   explicit Pipe(const Args& args)
-      : sink_(mgw::rec::MatroskaSink::Options{.path = args.out}),
+      : receiver_(io_, std::chrono::milliseconds(args.batch_ms),
+                  [this](std::span<uint8_t> datagram) { OnDatagram(datagram); }),
+        socket_(receiver_.socket()),
+        sink_(mgw::rec::MatroskaSink::Options{.path = args.out}),
         recording_(sink_, MediaClock::now(), Recording::Options{}, nullptr) {
     for (int i = 0; i < args.participants; ++i) {
       const std::string group = "p" + std::to_string(i);
@@ -100,20 +107,16 @@ class Pipe {
     }
     const udp::endpoint bind_to(asio::ip::make_address("127.0.0.1"), args.port);
     socket_.open(bind_to.protocol());
-    socket_.set_option(asio::socket_base::receive_buffer_size(4 << 20));
+    socket_.set_option(
+        asio::socket_base::receive_buffer_size(mgw::rec::MediaReceiver::kReceiveBufferBytes));
     socket_.bind(bind_to);
     signals_.async_wait([this](boost::system::error_code ec, int) {
       if (!ec) stop_ = true;
     });
   }
 
-  bool Run(bool batch) {
-    if (batch) {
-      socket_.non_blocking(true);
-      WaitReadable();
-    } else {
-      Receive();
-    }
+  bool Run() {
+    receiver_.Start();
     SchedulePoll();
     io_.run();
     return ok_;
@@ -141,41 +144,6 @@ class Pipe {
   }
 
  private:
-  void Receive() {
-    socket_.async_receive_from(asio::buffer(rx_), from_,
-                               [this](boost::system::error_code ec, std::size_t size) {
-                                 if (done_) return;
-                                 if (!ec) OnDatagram(std::span(rx_.data(), size));
-                                 Receive();
-                               });
-  }
-
-  void WaitReadable() {
-    socket_.async_wait(udp::socket::wait_read, [this](boost::system::error_code ec) {
-      if (done_) return;
-      if (!ec) Drain();
-      WaitReadable();
-    });
-  }
-
-  void Drain() {
-    constexpr unsigned kBatch = 32;
-    std::array<mmsghdr, kBatch> msgs{};
-    std::array<iovec, kBatch> iovs{};
-    for (;;) {
-      for (unsigned i = 0; i < kBatch; ++i) {
-        iovs[i] = {batch_[i].data(), batch_[i].size()};
-        msgs[i] = {};
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
-      }
-      const int n = recvmmsg(socket_.native_handle(), msgs.data(), kBatch, MSG_DONTWAIT, nullptr);
-      if (n <= 0) return;
-      for (int i = 0; i < n; ++i) OnDatagram(std::span(batch_[i].data(), msgs[i].msg_len));
-      if (n < static_cast<int>(kBatch)) return;
-    }
-  }
-
   void OnDatagram(std::span<const uint8_t> packet) {
     const mgw::rec::TimePoint now = MediaClock::now();
     if (IsRtcp(packet)) return recording_.OnRtcp(packet, now);
@@ -200,6 +168,7 @@ class Pipe {
 
   void Finish() {
     done_ = true;
+    receiver_.Stop();
     ok_ = recording_.Finish(MediaClock::now());
     boost::system::error_code ignored;
     socket_.close(ignored);
@@ -207,12 +176,10 @@ class Pipe {
   }
 
   asio::io_context io_;
-  udp::socket socket_{io_};
+  mgw::rec::MediaReceiver receiver_;
+  udp::socket& socket_;
   asio::steady_timer timer_{io_};
   asio::signal_set signals_{io_, SIGTERM, SIGINT};
-  std::array<uint8_t, 2048> rx_{};
-  std::array<std::array<uint8_t, 2048>, 32> batch_{};
-  udp::endpoint from_;
   mgw::rec::MatroskaSink sink_;
   Recording recording_;
   std::map<uint32_t, int> track_of_ssrc_;
@@ -228,12 +195,12 @@ int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, args)) {
     std::cerr << "usage: mgw-recorder-pipe --port P --participants N [--ssrc-base S] --out FILE "
-                 "[--summary FILE] [--recvmmsg 1]\n";
+                 "[--summary FILE] [--batch-ms 0..100] [--recvmmsg 1]\n";
     return 2;
   }
   try {
     Pipe pipe(args);
-    const bool ok = pipe.Run(args.recvmmsg);
+    const bool ok = pipe.Run();
     if (!args.summary.empty()) {
       std::ofstream(args.summary) << json::serialize(pipe.Summary()) << '\n';
     }

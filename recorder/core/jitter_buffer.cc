@@ -169,6 +169,11 @@ void JitterBuffer::Insert(uint64_t extended, const Fields& fields) {
   slot.payload_type = fields.payload_type;
   slot.marker = fields.marker;
   slot.arrival = fields.arrival;
+  // Grow in powers of two: a slot settles after a few packets instead of reallocating each time
+  // a larger one than any before lands in it (video packet sizes vary packet to packet).
+  if (slot.payload.capacity() < fields.payload.size()) {
+    slot.payload.reserve(std::bit_ceil(std::max<size_t>(fields.payload.size(), 128)));
+  }
   slot.payload.assign(fields.payload.begin(), fields.payload.end());
   ++buffered_;
   highest_ = std::max(highest_, extended);

@@ -117,6 +117,17 @@ std::string ManifestJson(const ManifestInfo& info, const RecordingSummary& summa
                                    {"to", c.to}});
   }
   root["ssrc_changes"] = std::move(changes);
+  if (summary.mix.stream >= 0) {
+    const AudioMixer::Stats& m = summary.mix.stats;
+    root["mix"] = json::object{{"index", summary.mix.stream},
+                               {"sources", summary.mix.sources},
+                               {"frames_decoded", m.frames_decoded},
+                               {"frames_fec_recovered", m.frames_fec_recovered},
+                               {"concealed_ms", static_cast<double>(m.samples_concealed) / 48.0},
+                               {"frames_late", m.frames_late},
+                               {"decode_errors", m.decode_errors + m.encode_errors},
+                               {"samples_clipped", m.samples_clipped}};
+  }
   std::string out;
   Pretty(root, out, 0);
   out += "\n";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <stdexcept>
 #include <utility>
 
 #include "mgw/rec/av_aligner.h"
@@ -94,6 +95,7 @@ class Recording::Track final : public JitterBuffer::Listener, public Depacketize
     if (last_pts >= 0 && pts <= last_pts) pts = last_pts + 1;  // a container never goes back
     if (last_pts >= 0) last_delta = pts - last_pts;
     if (!owner.sink_.WriteFrame(stream, pts, keyframe, data)) owner.sink_ok_ = false;
+    if (mix_source >= 0) owner.mixer_->Push(mix_source, pts, data);
     ++frames_written;
     last_pts = pts;
     last_arrival = arrival;
@@ -117,6 +119,7 @@ class Recording::Track final : public JitterBuffer::Listener, public Depacketize
 
   // In the file.
   int stream = -1;
+  int mix_source = -1;  // in the mixer, when audio is mixed
   int64_t start_us = 0;
   int64_t correction_us = 0;
   bool sender_report_aligned = false;
@@ -134,6 +137,19 @@ class Recording::Track final : public JitterBuffer::Listener, public Depacketize
   bool requested = false;
   TimePoint last_request;
   uint64_t keyframe_requests = 0;
+};
+
+// Writes the mixer's frames into the mix stream.
+class Recording::MixWriter final : public AudioMixer::Listener {
+ public:
+  explicit MixWriter(Recording& recording) : owner_(recording) {}
+  void OnMixedFrame(int64_t pts, std::span<const uint8_t> data) override {
+    if (!owner_.sink_.WriteFrame(owner_.mix_stream_, pts, true, data)) owner_.sink_ok_ = false;
+    owner_.mix_end_ = pts + AudioMixer::kFrameSamples;
+  }
+
+ private:
+  Recording& owner_;
 };
 
 Recording::Recording(MediaSink& sink, TimePoint start, const Options& options, Listener* listener)
@@ -167,6 +183,17 @@ void Recording::Poll(TimePoint now) {
     if (track->depacketizer->waiting_for_keyframe()) track->RequestKeyframe(now);
   }
   MaybeOpen(now, false);
+  RunMix(now);
+}
+
+void Recording::RunMix(TimePoint now) {
+  if (!mixer_) return;
+  // Frames reach the timeline about when they arrived plus the jitter buffer's delay; mix what
+  // lies further back than that (and the margin), so nothing still on its way is left out.
+  const auto behind = options_.jitter.max_delay + options_.mix_delay;
+  const int64_t until_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now - start_ - behind).count();
+  if (until_us > 0) mixer_->MixUntil(MicrosToTicks(until_us, AudioMixer::kSampleRate));
 }
 
 bool Recording::Finish(TimePoint now) {
@@ -177,6 +204,7 @@ bool Recording::Finish(TimePoint now) {
     track->depacketizer->Finish();
   }
   MaybeOpen(now, true);
+  if (mixer_) mixer_->Flush();
   finished_ = true;
   if (!sink_.Close()) sink_ok_ = false;
   return sink_ok_;
@@ -265,6 +293,7 @@ void Recording::Open() {
     track.base_pts = MicrosToTicks(track.start_us, track.clock_rate);
     track.last_arrival = track.first_arrival;
   }
+  if (options_.mix_audio) OpenMix();
   // Replay what was held in timeline order, so the muxer sees the streams interleaved.
   for (auto& pending : pending_) {
     const Track& track = *tracks_[static_cast<size_t>(pending->track)];
@@ -285,6 +314,40 @@ void Recording::Open() {
                 pending->data);
   }
   pending_.clear();
+}
+
+void Recording::OpenMix() {
+  std::vector<Track*> audio;
+  for (auto& track : tracks_) {
+    if (track->stream >= 0 && KindOf(track->config.codec) == MediaKind::kAudio &&
+        track->config.codec == Codec::kOpus) {
+      audio.push_back(track.get());
+    }
+  }
+  if (audio.empty()) return;
+  try {
+    mix_writer_ = std::make_unique<MixWriter>(*this);
+    auto mixer = std::make_unique<AudioMixer>(*mix_writer_);
+    for (Track* track : audio) track->mix_source = mixer->AddSource();
+    mixer_ = std::move(mixer);
+  } catch (const std::exception&) {
+    // libopus refused (out of memory): the file goes on without the mix, as the summary says.
+    for (Track* track : audio) track->mix_source = -1;
+    return;
+  }
+  SinkStream stream;
+  stream.codec = Codec::kOpus;
+  stream.label = kMixLabel;
+  stream.clock_rate = AudioMixer::kSampleRate;
+  stream.channels = 1;
+  mix_stream_ = sink_.AddStream(stream);
+  if (mix_stream_ < 0) {
+    sink_ok_ = false;
+    mixer_.reset();
+    for (Track* track : audio) track->mix_source = -1;
+    return;
+  }
+  mix_sources_ = static_cast<int>(audio.size());
 }
 
 RecordingSummary Recording::Summary() const {
@@ -318,6 +381,19 @@ RecordingSummary Recording::Summary() const {
     t.gaps = track->gaps;
     summary.duration_us = std::max(summary.duration_us, t.end_us);
     summary.tracks.push_back(std::move(t));
+  }
+  if (mix_stream_ >= 0) {
+    TrackSummary t;
+    t.label = kMixLabel;
+    t.codec = Codec::kOpus;
+    t.stream = mix_stream_;
+    t.end_us = TicksToMicros(mix_end_, AudioMixer::kSampleRate);
+    if (mixer_) t.frames_written = mixer_->stats().frames_mixed;
+    summary.duration_us = std::max(summary.duration_us, t.end_us);
+    summary.tracks.push_back(std::move(t));
+    summary.mix.stream = mix_stream_;
+    summary.mix.sources = mix_sources_;
+    if (mixer_) summary.mix.stats = mixer_->stats();
   }
   return summary;
 }

@@ -99,6 +99,18 @@ void ControlplaneClient::Complete(const Claim& claim, const Completion& c) {
       {"sha256", c.sha256},     {"size_bytes", c.size_bytes}, {"duration_ms", c.duration_ms},
       {"manifest", c.manifest}};
   if (c.link_expires_in_s > 0) body["link_expires_in"] = c.link_expires_in_s;
+  if (!c.segments.empty()) {
+    json::array segments;
+    for (const Completion& s : c.segments) {
+      segments.push_back(json::object{{"file_name", s.file_name},
+                                      {"location", s.location},
+                                      {"link", s.link},
+                                      {"sha256", s.sha256},
+                                      {"size_bytes", s.size_bytes},
+                                      {"duration_ms", s.duration_ms}});
+    }
+    body["segments"] = std::move(segments);
+  }
   PostExpecting200(fmt::format("/recordings/{}/complete", claim.recording_id), body);
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "mgw/common/secret.h"
 
@@ -29,6 +30,10 @@ struct Completion {
   int64_t size_bytes = 0;
   int64_t duration_ms = 0;
   std::string manifest;  // JSON text
+  std::string file_name;
+  // Every file of the recording (segments: a participant joined after a file's header, or a
+  // recorder resumed a running meeting), first to last; the fields above are the first's.
+  std::vector<Completion> segments;
 };
 
 // The recorder's side of the control plane's /recordings routes (api/openapi.yaml), over

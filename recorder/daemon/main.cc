@@ -92,10 +92,13 @@ int Run(const mgw::config::Config& config, mgw::daemon::Shutdown& shutdown) {
        .media_address = config.GetString("recorder.media_address"),
        .output_dir = output_dir,
        .max_video_feeds = static_cast<int>(config.GetInt("recorder.max_video_feeds")),
+       .mix_audio = config.GetBool("recorder.mix_audio"),
+       .receive_batch = std::chrono::milliseconds(config.GetInt("recorder.receive_batch_ms")),
        .poll_interval = std::chrono::milliseconds(config.GetInt("recorder.poll_interval_ms")),
        .heartbeat_interval = std::chrono::duration_cast<std::chrono::milliseconds>(lease) / 3,
        .link_ttl = std::chrono::seconds(config.GetInt("recorder.link_ttl_seconds")),
-       .s3 = s3});
+       .s3 = s3,
+       .part_size = static_cast<uint64_t>(config.GetInt("recorder.s3.part_size_bytes"))});
 
   mgw::metrics::Registry registry;
   mgw::AddProcessMetrics(registry, "recorder");

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "controlplane_client.h"
 #include "mgw/rec/manifest.h"
@@ -25,20 +26,36 @@ struct RecorderLoopOptions {
   std::string media_address = "127.0.0.1";
   std::string output_dir;
   int max_video_feeds = 50;
+  bool mix_audio = false;  // recorder.mix_audio: one more track with all audio mixed
+  std::chrono::milliseconds receive_batch{10};  // recorder.receive_batch_ms
   std::chrono::milliseconds poll_interval{1000};
   std::chrono::milliseconds heartbeat_interval{10000};
   std::chrono::seconds link_ttl{604800};
   std::optional<S3Config> s3;  // none: recordings stay in output_dir (file:// location)
+  // Multipart part size (S3 needs at least 5 MiB for every part but the last; s3rver does not).
+  uint64_t part_size = uint64_t{8} << 20;
+  // How often the upload thread looks for full parts in the file being recorded.
+  std::chrono::milliseconds upload_interval{500};
+};
+
+// One file of a recording to deliver; `summary` is unknown (sink_ok false) for a file an
+// earlier recorder left.
+struct DeliverySegment {
+  std::string file_name;
+  int64_t epoch_start_ms = 0;
+  RecordingSummary summary;
 };
 
 // The recorder's work loop: a thread asks the control plane for a recording every
 // poll_interval; each claimed recording runs on its own thread (MeetingRecorder: join, receive,
-// write), then is delivered: manifest beside the file, SHA-256, upload (S3 multipart with a
-// journal beside the file, or nothing to do in local-folder mode), and POST .../complete with
-// the location and the time-limited link. A claim that comes back after a crash (resumed) for a
-// meeting that has ended, with its file on this host, is delivered from that file (the upload
-// resumes from its journal). Stop() finishes the recordings in progress (files stay playable)
-// and delivers them.
+// write) while, with a bucket, an upload thread streams the growing file (MultipartUploader::Pump
+// every upload_interval, each part journaled beside the file). Then it is delivered: per
+// segment a manifest beside the file, SHA-256, the rest of the upload (Finish, resuming the
+// journal), and one POST .../complete with every segment's location and time-limited link. A
+// claim that comes back after a crash (resumed) delivers the files the earlier recorder left in
+// output_dir for this meeting (their uploads resume from their journals) together with what it
+// records itself when the meeting is still running. Stop() finishes the recordings in progress
+// (files stay playable) and delivers them.
 class RecorderLoop {
  public:
   RecorderLoop(ControlplaneClient& client, RecorderLoopOptions options);
@@ -54,7 +71,9 @@ class RecorderLoop {
   struct Worker;
   void Loop();
   void Work(const Claim& claim, Worker& worker);
-  void Deliver(const Claim& claim, ManifestInfo info, const RecordingSummary& summary);
+  void Deliver(const Claim& claim, const std::vector<DeliverySegment>& segments);
+  // The meeting's files already in output_dir ({meeting_id}_{epoch_ms}.mkv), oldest first.
+  std::vector<DeliverySegment> FilesLeftBehind(const std::string& meeting_id) const;
 
   ControlplaneClient& client_;
   RecorderLoopOptions options_;

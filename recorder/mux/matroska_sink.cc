@@ -1,6 +1,7 @@
 #include "mgw/rec/matroska_sink.h"
 
 #include <cstring>
+#include <span>
 #include <vector>
 
 extern "C" {
@@ -13,10 +14,20 @@ extern "C" {
 
 namespace mgw::rec {
 
+namespace {
+// Frame buffers come from two pools (audio frames, most video delta frames) instead of three
+// allocations per frame in av_new_packet (data, AVBuffer, AVBufferRef: the pool leaves one).
+// Larger frames (keyframes) are allocated as before. Sizes include the input padding.
+constexpr int kSmallFrameBytes = 512;
+constexpr int kLargeFrameBytes = 8192;
+}  // namespace
+
 struct MatroskaSink::State {
   AVFormatContext* context = nullptr;
   std::vector<uint32_t> clock_rates;
   AVPacket* packet = nullptr;
+  AVBufferPool* small_frames = av_buffer_pool_init(kSmallFrameBytes, av_buffer_alloc);
+  AVBufferPool* large_frames = av_buffer_pool_init(kLargeFrameBytes, av_buffer_alloc);
   bool header_written = false;
   bool failed = false;
   bool closed = false;
@@ -27,6 +38,29 @@ struct MatroskaSink::State {
       if (context->pb) avio_closep(&context->pb);
       avformat_free_context(context);
     }
+    // Buffers still referenced (none once the context is freed) keep their pool until returned.
+    av_buffer_pool_uninit(&small_frames);
+    av_buffer_pool_uninit(&large_frames);
+  }
+
+  // A packet holding a copy of `data` followed by zeroed padding, as the muxer expects.
+  int Fill(AVPacket* pkt, std::span<const uint8_t> data) {
+    const int size = static_cast<int>(data.size());
+    AVBufferPool* pool = size + AV_INPUT_BUFFER_PADDING_SIZE <= kSmallFrameBytes   ? small_frames
+                         : size + AV_INPUT_BUFFER_PADDING_SIZE <= kLargeFrameBytes ? large_frames
+                                                                                   : nullptr;
+    if (pool == nullptr) {
+      const int rc = av_new_packet(pkt, size);
+      if (rc < 0) return rc;
+    } else {
+      pkt->buf = av_buffer_pool_get(pool);
+      if (pkt->buf == nullptr) return AVERROR(ENOMEM);
+      pkt->data = pkt->buf->data;
+      pkt->size = size;
+      std::memset(pkt->data + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
+    }
+    if (size > 0) std::memcpy(pkt->data, data.data(), data.size());
+    return 0;
   }
 };
 
@@ -144,9 +178,8 @@ bool MatroskaSink::WriteFrame(int stream, int64_t pts, bool keyframe,
   if (!state_->header_written && !OpenFile()) return false;
   AVPacket* pkt = state_->packet;
   av_packet_unref(pkt);
-  int rc = av_new_packet(pkt, static_cast<int>(data.size()));
+  int rc = state_->Fill(pkt, data);
   if (rc < 0) return Fail("av_new_packet", rc);
-  std::memcpy(pkt->data, data.data(), data.size());
   AVStream* st = state_->context->streams[stream];
   const AVRational source{1, static_cast<int>(state_->clock_rates[static_cast<size_t>(stream)])};
   pkt->stream_index = stream;

@@ -16,7 +16,8 @@ extern "C" {
 
 namespace mgw::rec::testing {
 
-std::vector<EncodedMediaFrame> EncodeOpusTone(double frequency_hz, double seconds) {
+std::vector<EncodedMediaFrame> EncodeOpusTone(double frequency_hz, double seconds,
+                                              double onset_seconds) {
   int error = 0;
   OpusEncoder* encoder = opus_encoder_create(48000, 1, OPUS_APPLICATION_AUDIO, &error);
   if (error != OPUS_OK) throw std::runtime_error("opus_encoder_create");
@@ -27,9 +28,9 @@ std::vector<EncodedMediaFrame> EncodeOpusTone(double frequency_hz, double second
   std::vector<uint8_t> out(1500);
   for (int f = 0; f < count; ++f) {
     for (int i = 0; i < frame_samples; ++i) {
-      const double t = static_cast<double>(f * frame_samples + i) / 48000.0;
+      const double t = static_cast<double>(f * frame_samples + i) / 48000.0 - onset_seconds;
       pcm[static_cast<size_t>(i)] =
-          static_cast<int16_t>(10000 * std::sin(2 * M_PI * frequency_hz * t));
+          t < 0 ? int16_t{0} : static_cast<int16_t>(10000 * std::sin(2 * M_PI * frequency_hz * t));
     }
     const int n =
         opus_encode(encoder, pcm.data(), frame_samples, out.data(), static_cast<int>(out.size()));
@@ -41,10 +42,20 @@ std::vector<EncodedMediaFrame> EncodeOpusTone(double frequency_hz, double second
   return frames;
 }
 
+int OpusEncoderLookahead() {
+  int error = 0;
+  OpusEncoder* encoder = opus_encoder_create(48000, 1, OPUS_APPLICATION_AUDIO, &error);
+  if (error != OPUS_OK) throw std::runtime_error("opus_encoder_create");
+  opus_int32 lookahead = 0;
+  opus_encoder_ctl(encoder, OPUS_GET_LOOKAHEAD(&lookahead));
+  opus_encoder_destroy(encoder);
+  return lookahead;
+}
+
 namespace {
 
 std::vector<EncodedMediaFrame> EncodeVideo(const char* encoder, int width, int height, int fps,
-                                           double seconds, int gop) {
+                                           double seconds, int gop, int flash_frame = -1) {
   const AVCodec* codec = avcodec_find_encoder_by_name(encoder);
   if (!codec) throw std::runtime_error(std::string("no encoder in libavcodec: ") + encoder);
   AVCodecContext* ctx = avcodec_alloc_context3(codec);
@@ -88,20 +99,25 @@ std::vector<EncodedMediaFrame> EncodeVideo(const char* encoder, int width, int h
   const int count = static_cast<int>(seconds * fps);
   for (int f = 0; f < count; ++f) {
     av_frame_make_writable(frame);
+    const uint8_t flat_luma = f < flash_frame ? 30 : 220;
     for (int y = 0; y < height; ++y) {
       for (int x = 0; x < width; ++x) {
-        frame->data[0][y * frame->linesize[0] + x] = static_cast<uint8_t>(x + y + 3 * f);
+        frame->data[0][y * frame->linesize[0] + x] =
+            flash_frame >= 0 ? flat_luma : static_cast<uint8_t>(x + y + 3 * f);
       }
     }
     for (int y = 0; y < height / 2; ++y) {
       for (int x = 0; x < width / 2; ++x) {
-        frame->data[1][y * frame->linesize[1] + x] = static_cast<uint8_t>(128 + y);
-        frame->data[2][y * frame->linesize[2] + x] = static_cast<uint8_t>(64 + x);
+        frame->data[1][y * frame->linesize[1] + x] =
+            flash_frame >= 0 ? uint8_t{128} : static_cast<uint8_t>(128 + y);
+        frame->data[2][y * frame->linesize[2] + x] =
+            flash_frame >= 0 ? uint8_t{128} : static_cast<uint8_t>(64 + x);
       }
     }
     frame->pts = f;
     // Force the GOP: libvpx in realtime mode otherwise decides on its own.
-    frame->pict_type = f % gop == 0 ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+    // The flash is a keyframe too, so it is coded at full quality at once.
+    frame->pict_type = f % gop == 0 || f == flash_frame ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     avcodec_send_frame(ctx, frame);
     drain();
   }
@@ -115,8 +131,9 @@ std::vector<EncodedMediaFrame> EncodeVideo(const char* encoder, int width, int h
 
 }  // namespace
 
-std::vector<EncodedMediaFrame> EncodeVp8(int width, int height, int fps, double seconds, int gop) {
-  return EncodeVideo("libvpx", width, height, fps, seconds, gop);
+std::vector<EncodedMediaFrame> EncodeVp8(int width, int height, int fps, double seconds, int gop,
+                                         int flash_frame) {
+  return EncodeVideo("libvpx", width, height, fps, seconds, gop, flash_frame);
 }
 
 std::vector<EncodedMediaFrame> EncodeH264(int width, int height, int fps, double seconds, int gop) {
@@ -208,18 +225,24 @@ double GoertzelPower(const std::vector<float>& samples, double frequency_hz, int
   return s1 * s1 + s2 * s2 - coefficient * s1 * s2;
 }
 
+namespace {
+
+// The index of the `nth` stream of `type` in `format`, or -1.
+int NthStream(AVFormatContext* format, AVMediaType type, int nth) {
+  for (unsigned i = 0, seen = 0; i < format->nb_streams; ++i) {
+    if (format->streams[i]->codecpar->codec_type != type) continue;
+    if (static_cast<int>(seen++) == nth) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace
+
 std::vector<float> DecodeOpusTrack(const std::string& path, int nth) {
   AVFormatContext* format = nullptr;
   if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) return {};
   avformat_find_stream_info(format, nullptr);
-  int audio = -1;
-  for (unsigned i = 0, seen = 0; i < format->nb_streams; ++i) {
-    if (format->streams[i]->codecpar->codec_type != AVMEDIA_TYPE_AUDIO) continue;
-    if (static_cast<int>(seen++) == nth) {
-      audio = static_cast<int>(i);
-      break;
-    }
-  }
+  const int audio = NthStream(format, AVMEDIA_TYPE_AUDIO, nth);
   std::vector<float> samples;
   int error = 0;
   OpusDecoder* decoder = opus_decoder_create(48000, 1, &error);
@@ -236,6 +259,86 @@ std::vector<float> DecodeOpusTrack(const std::string& path, int nth) {
   opus_decoder_destroy(decoder);
   avformat_close_input(&format);
   return samples;
+}
+
+double ToneOnsetSeconds(const std::string& path, int nth, float threshold, int lookahead_samples) {
+  AVFormatContext* format = nullptr;
+  if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) return -1;
+  avformat_find_stream_info(format, nullptr);
+  const int audio = NthStream(format, AVMEDIA_TYPE_AUDIO, nth);
+  int error = 0;
+  OpusDecoder* decoder = opus_decoder_create(48000, 1, &error);
+  AVPacket* pkt = av_packet_alloc();
+  std::vector<float> pcm(5760);
+  double onset = -1;
+  // Decoded samples run continuously from the first packet on (no loss in the streams this is
+  // used for), so a sample's time is the first packet's timestamp plus its index.
+  double first_pts = -1;
+  int64_t decoded = 0;
+  while (audio >= 0 && onset < 0 && av_read_frame(format, pkt) >= 0) {
+    if (pkt->stream_index == audio) {
+      const AVRational tb = format->streams[audio]->time_base;
+      if (first_pts < 0) first_pts = static_cast<double>(pkt->pts) * av_q2d(tb);
+      const int n = opus_decode_float(decoder, pkt->data, pkt->size, pcm.data(), 5760, 0);
+      for (int i = 0; i < n && onset < 0; ++i) {
+        if (std::fabs(pcm[static_cast<size_t>(i)]) >= threshold) {
+          onset = first_pts + static_cast<double>(decoded + i - lookahead_samples) / 48000.0;
+        }
+      }
+      if (n > 0) decoded += n;
+    }
+    av_packet_unref(pkt);
+  }
+  av_packet_free(&pkt);
+  opus_decoder_destroy(decoder);
+  avformat_close_input(&format);
+  return onset;
+}
+
+double BrightFrameSeconds(const std::string& path, int nth) {
+  AVFormatContext* format = nullptr;
+  if (avformat_open_input(&format, path.c_str(), nullptr, nullptr) < 0) return -1;
+  avformat_find_stream_info(format, nullptr);
+  const int video = NthStream(format, AVMEDIA_TYPE_VIDEO, nth);
+  if (video < 0) {
+    avformat_close_input(&format);
+    return -1;
+  }
+  const AVCodecParameters* par = format->streams[video]->codecpar;
+  const AVCodec* codec = avcodec_find_decoder(par->codec_id);
+  AVCodecContext* ctx = avcodec_alloc_context3(codec);
+  avcodec_parameters_to_context(ctx, par);
+  ctx->pkt_timebase = format->streams[video]->time_base;
+  double found = -1;
+  if (avcodec_open2(ctx, codec, nullptr) == 0) {
+    AVPacket* pkt = av_packet_alloc();
+    AVFrame* frame = av_frame_alloc();
+    auto drain = [&] {
+      while (found < 0 && avcodec_receive_frame(ctx, frame) == 0) {
+        int64_t sum = 0;
+        for (int y = 0; y < frame->height; ++y) {
+          for (int x = 0; x < frame->width; ++x) sum += frame->data[0][y * frame->linesize[0] + x];
+        }
+        const double mean = static_cast<double>(sum) / (frame->width * frame->height);
+        if (mean > 128) {
+          found = static_cast<double>(frame->best_effort_timestamp) *
+                  av_q2d(format->streams[video]->time_base);
+        }
+        av_frame_unref(frame);
+      }
+    };
+    while (found < 0 && av_read_frame(format, pkt) >= 0) {
+      if (pkt->stream_index == video && avcodec_send_packet(ctx, pkt) == 0) drain();
+      av_packet_unref(pkt);
+    }
+    avcodec_send_packet(ctx, nullptr);
+    drain();
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+  }
+  avcodec_free_context(&ctx);
+  avformat_close_input(&format);
+  return found;
 }
 
 }  // namespace mgw::rec::testing

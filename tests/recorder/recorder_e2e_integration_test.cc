@@ -41,6 +41,7 @@
 #include "mgw/control/control_server.h"
 #include "mgw/rec/manifest.h"
 #include "mgw/rec/sender_report_clock.h"
+#include "mgw/rec/upload_journal.h"
 #include "rtp_fixture.h"
 #include "signalling_client.h"
 #include "temp_dir.h"
@@ -271,14 +272,77 @@ class RecorderE2eTest : public ::testing::Test {
   }
 
   // Sends the schedule in real time (media pacing, as a sender does; not synchronisation), up
-  // to `until` after the start.
-  static void Play(const std::vector<Scheduled>& schedule, Clock::duration until) {
+  // to `until` after the start; from `from` on when the part before it was played already.
+  static void Play(const std::vector<Scheduled>& schedule, Clock::duration until,
+                   Clock::duration from = Clock::duration::zero()) {
     const auto start = Clock::now();
     for (const Scheduled& s : schedule) {
       if (s.at > until) break;
-      std::this_thread::sleep_until(start + s.at);
+      if (from > Clock::duration::zero() && s.at <= from) continue;
+      std::this_thread::sleep_until(start + (s.at - from));
       s.from->media->Send(s.packet);
     }
+  }
+
+  // The meeting's .mkv files in the output folder, oldest first (the names end in the epoch).
+  std::vector<std::filesystem::path> RecordedFiles() const {
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(output_dir())) {
+      if (entry.path().extension() == ".mkv") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+  }
+
+  // s3rver on port 0 with the bucket "recordings"; its endpoint, or empty when it did not start.
+  std::string StartS3rver() {
+#ifdef MGW_NODE_EXECUTABLE
+    ChildProcess::Options options;
+    options.args = {MGW_NODE_EXECUTABLE,
+                    SourcePath("node_modules/s3rver/bin/s3rver.js"),
+                    "-d",
+                    dir_.File("s3"),
+                    "-a",
+                    "127.0.0.1",
+                    "-p",
+                    "0",
+                    "--configure-bucket",
+                    "recordings"};
+    s3rver_ = std::make_unique<ChildProcess>(std::move(options));
+    auto listening = s3rver_->WaitForLine(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 30s);
+    if (!listening) return "";
+    s3_port_ = static_cast<uint16_t>(std::stoi((*listening)[1].str()));
+    return "http://127.0.0.1:" + std::to_string(s3_port_);
+#else
+    return "";
+#endif
+  }
+
+  std::vector<std::pair<std::string, std::string>> S3Env(const std::string& endpoint) const {
+    return {{"MGW_RECORDER_S3_ENDPOINT", endpoint},
+            {"MGW_RECORDER_S3_BUCKET", "recordings"},
+            {"MGW_RECORDER_S3_ACCESS_KEY_ID", "S3RVER"},
+            {"MGW_RECORDER_S3_SECRET_ACCESS_KEY", "S3RVER"},
+            {"MGW_RECORDER_S3_PART_SIZE_BYTES", "16384"},  // s3rver takes parts under 5 MiB
+            {"MGW_RECORDER_LINK_TTL_SECONDS", "3600"}};
+  }
+
+  // The upload journal beside `file` once it lists at least one confirmed part, polled with a
+  // deadline: the upload streams while the meeting is recorded.
+  std::optional<json::object> WaitForJournalParts(const std::filesystem::path& file,
+                                                  std::chrono::seconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (Clock::now() < deadline) {
+      std::ifstream in(file.string() + ".upload.json");
+      const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+      boost::system::error_code ec;
+      json::value journal = json::parse(text, ec);
+      if (!ec && journal.is_object() && !journal.at("parts").as_array().empty()) {
+        return journal.as_object();
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    return std::nullopt;
   }
 
   // The recording of the meeting once it is done or failed (polled with a deadline).
@@ -340,6 +404,8 @@ class RecorderE2eTest : public ::testing::Test {
   std::unique_ptr<ApiClient> api_;
   std::string admin_token_;
   std::string meeting_id_;
+  std::unique_ptr<ChildProcess> s3rver_;
+  uint16_t s3_port_ = 0;
 };
 
 struct StreamInfo {
@@ -530,27 +596,117 @@ TEST_F(RecorderE2eTest, SigkilledRecorderLeavesAPlayableFileThatARestartedOneDel
   EXPECT_TRUE(MeetingGone(30s, alice->token)) << controlplane_->child().output();
 }
 
-// With a bucket configured the file goes to S3 (s3rver, started here) by multipart upload, with
-// the manifest beside it, and the link the recipients get downloads exactly the file.
-TEST_F(RecorderE2eTest, WithABucketTheFileGoesToS3AndTheLinkDownloadsIt) {
-#ifndef MGW_NODE_EXECUTABLE
-  GTEST_SKIP() << "node is not installed: no s3rver";
-#else
-  ASSERT_TRUE(std::filesystem::exists(SourcePath("node_modules/s3rver/bin/s3rver.js")))
-      << "s3rver is not installed (npm ci in the source tree)";
-  ChildProcess s3rver(
-      {.args = {MGW_NODE_EXECUTABLE, SourcePath("node_modules/s3rver/bin/s3rver.js"), "-d",
-                dir_.File("s3"), "-a", "127.0.0.1", "-p", "0", "--configure-bucket",
-                "recordings"}});
-  auto listening = s3rver.WaitForLine(std::regex(R"(listening on 127\.0\.0\.1:(\d+))"), 30s);
-  ASSERT_TRUE(listening) << s3rver.output();
-  const uint16_t s3_port = static_cast<uint16_t>(std::stoi((*listening)[1].str()));
-  const std::string endpoint = "http://127.0.0.1:" + std::to_string(s3_port);
-  auto recorder = StartRecorder({{"MGW_RECORDER_S3_ENDPOINT", endpoint},
-                                 {"MGW_RECORDER_S3_BUCKET", "recordings"},
-                                 {"MGW_RECORDER_S3_ACCESS_KEY_ID", "S3RVER"},
-                                 {"MGW_RECORDER_S3_SECRET_ACCESS_KEY", "S3RVER"},
-                                 {"MGW_RECORDER_LINK_TTL_SECONDS", "3600"}});
+// Which of 440, 660 and 880 Hz each audio stream of `path` holds (0 when none dominates),
+// sorted; `audio_streams` streams, each checked from 1 s to 3 s.
+std::vector<double> TonesIn(const std::string& path, int audio_streams) {
+  std::vector<double> found;
+  for (int nth = 0; nth < audio_streams; ++nth) {
+    const std::vector<float> samples = rt::DecodeOpusTrack(path, nth);
+    if (samples.size() <= 48000u * 3) {
+      ADD_FAILURE() << path << " audio " << nth << ": " << samples.size() << " samples";
+      continue;
+    }
+    const std::vector<float> middle(samples.begin() + 48000, samples.begin() + 3 * 48000L);
+    std::map<double, double> power;
+    for (double hz : {440.0, 660.0, 880.0}) power[hz] = rt::GoertzelPower(middle, hz, 48000);
+    double tone = 0;
+    for (const auto& [hz, p] : power) {
+      bool dominant = true;
+      for (const auto& [other, q] : power) {
+        if (other != hz && p <= 100 * q) dominant = false;
+      }
+      if (dominant) tone = hz;
+    }
+    std::printf("%s audio %d: %.0f Hz\n", path.c_str(), nth, tone);
+    found.push_back(tone);
+  }
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+int CountCodec(const std::vector<StreamInfo>& streams, const std::string& codec) {
+  return static_cast<int>(std::count_if(streams.begin(), streams.end(),
+                                        [&](const StreamInfo& s) { return s.codec == codec; }));
+}
+
+// A third participant joins two seconds into the recording: the file then open cannot take new
+// tracks, so the recorder continues in a second segment with everyone's; the completion, the
+// webhook and the emails carry both files, and the newcomer's tone is in the second one.
+TEST_F(RecorderE2eTest, ALatecomerIsRecordedInANewSegmentAndEverySegmentIsDelivered) {
+  auto recorder = StartRecorder();
+  auto alice = Join("alice", 440.0, "", true);
+  auto bob = Join("bob", 660.0, meeting_id_, false);
+  ASSERT_NE(bob->id, 0);
+  ASSERT_FALSE(alice->ws->Expect("JOIN").empty());  // bob
+  const std::vector<Participant*> both = {alice.get(), bob.get()};
+  for (Participant* p : both) p->media->Send(rt::SenderReport(p->audio_ssrc, 0, 0));
+  ASSERT_EQ(api_->Call("POST", "/meeting/record/" + meeting_id_, "", alice->token).status, 200);
+  const int64_t recorder_id = AwaitRecorderJoin(*alice);
+  ASSERT_NE(recorder_id, 0) << recorder->output();
+  ASSERT_TRUE(RecorderReceivesVideo(recorder_id, both)) << recorder->output();
+
+  // Everyone's media in one schedule; carol's starts two seconds in.
+  std::vector<Scheduled> schedule = Schedule(both);
+  Play(schedule, 2s);
+  auto carol = Join("carol", 880.0, meeting_id_, false);
+  ASSERT_NE(carol->id, 0);
+  carol->media->Send(rt::SenderReport(carol->audio_ssrc, 0, 0));
+  ASSERT_TRUE(RecorderReceivesVideo(recorder_id, {carol.get()})) << recorder->output();
+  std::vector<Scheduled> late = Schedule({carol.get()});
+  for (Scheduled& entry : late) entry.at += 2s + 10ms;  // all after what was played
+  schedule.insert(schedule.end(), late.begin(), late.end());
+  std::stable_sort(schedule.begin(), schedule.end(),
+                   [](const Scheduled& a, const Scheduled& b) { return a.at < b.at; });
+  Play(schedule, std::chrono::hours(1), 2s);
+  alice->ws->Send({{"content_type", "END"}, {"meeting_id", meeting_id_}});
+
+  std::optional<json::object> done = WaitForRecording(60s);
+  ASSERT_TRUE(done) << recorder->output();
+  ASSERT_EQ(done->at("state").as_string(), "done") << json::serialize(*done);
+  ASSERT_TRUE(done->contains("segments")) << json::serialize(*done);
+  const json::array& segments = done->at("segments").as_array();
+  ASSERT_EQ(segments.size(), 2u) << json::serialize(*done) << recorder->output();
+  EXPECT_EQ(segments[0].at("location"), done->at("location"));
+  EXPECT_EQ(segments[0].at("sha256"), done->at("sha256"));
+  std::vector<std::string> paths;
+  for (const auto& segment : segments) {
+    paths.push_back(PathOf(segment.as_object()));
+    EXPECT_EQ(segment.at("sha256").as_string(), *rec::Sha256File(paths.back()));
+  }
+  EXPECT_EQ(RecordedFiles().size(), 2u);
+
+  // The first file: alice and bob; the second: all three, and carol's tone is there.
+  const std::vector<StreamInfo> first = Probe(paths[0], nullptr);
+  EXPECT_EQ(CountCodec(first, "opus"), 2);
+  EXPECT_EQ(CountCodec(first, "vp8"), 2);
+  const std::vector<StreamInfo> second = Probe(paths[1], nullptr);
+  ASSERT_EQ(CountCodec(second, "opus"), 3) << recorder->output();
+  EXPECT_EQ(CountCodec(second, "vp8"), 3);
+  for (const StreamInfo& st : second) EXPECT_GT(st.packets, 0) << st.codec;
+  EXPECT_EQ(TonesIn(paths[1], 3), (std::vector<double>{440.0, 660.0, 880.0}));
+
+  // The webhook and the recipient's email carry both links.
+  const std::vector<std::string> hooks = WaitForWebhooks(1, 30s);
+  ASSERT_EQ(hooks.size(), 1u) << controlplane_->child().output();
+  const json::value hook = json::parse(hooks[0]);
+  ASSERT_EQ(hook.at("segments").as_array().size(), 2u) << hooks[0];
+  auto jobs = api_->Call("GET", "/jobs?kind=email.send", "", admin_token_);
+  ASSERT_EQ(jobs.status, 200) << jobs.body;
+  const json::value email_jobs = jobs.Json();
+  ASSERT_EQ(email_jobs.at("items").as_array().size(), 1u) << jobs.body;
+  const std::string payload = json::serialize(email_jobs.at("items").as_array()[0].at("payload"));
+  for (const auto& segment : segments) {
+    EXPECT_EQ(hook.at("segments").as_array()[&segment - segments.data()].at("link"),
+              segment.at("link"));
+    EXPECT_NE(payload.find(std::string(segment.at("link").as_string())), std::string::npos)
+        << payload;
+  }
+}
+
+// The recorder dies while the meeting goes on: a restarted one claims it again (the lease ran
+// out), joins, records the rest into a new file, and the delivery includes both files.
+TEST_F(RecorderE2eTest, ARecorderResumingARunningMeetingDeliversTheEarlierFileToo) {
+  auto recorder = StartRecorder();
   auto alice = Join("alice", 440.0, "", true);
   auto bob = Join("bob", 660.0, meeting_id_, false);
   ASSERT_NE(bob->id, 0);
@@ -560,7 +716,73 @@ TEST_F(RecorderE2eTest, WithABucketTheFileGoesToS3AndTheLinkDownloadsIt) {
   const int64_t recorder_id = AwaitRecorderJoin(*alice);
   ASSERT_NE(recorder_id, 0) << recorder->output();
   ASSERT_TRUE(RecorderReceivesVideo(recorder_id, both)) << recorder->output();
-  Play(Schedule(both), std::chrono::milliseconds(3000));
+  const std::vector<Scheduled> schedule = Schedule(both);
+  Play(schedule, 3s);
+  recorder->Signal(SIGKILL);
+  recorder->WaitForExit(10s);
+  const std::vector<std::filesystem::path> killed = RecordedFiles();
+  ASSERT_EQ(killed.size(), 1u);
+
+  // The meeting is still running: a new recorder joins it again.
+  auto restarted = StartRecorder();
+  const int64_t rejoined = AwaitRecorderJoin(*alice);
+  ASSERT_NE(rejoined, 0) << restarted->output();
+  ASSERT_TRUE(RecorderReceivesVideo(rejoined, both)) << restarted->output();
+  // From the keyframe and sender reports at 3 s on (the killed recorder had them; this one not).
+  Play(schedule, std::chrono::hours(1), 3s - 1ms);
+  alice->ws->Send({{"content_type", "END"}, {"meeting_id", meeting_id_}});
+
+  std::optional<json::object> done = WaitForRecording(60s);
+  ASSERT_TRUE(done) << restarted->output();
+  ASSERT_EQ(done->at("state").as_string(), "done") << json::serialize(*done);
+  EXPECT_GE(done->at("claims").as_int64(), 2);
+  ASSERT_TRUE(done->contains("segments")) << json::serialize(*done);
+  const json::array& segments = done->at("segments").as_array();
+  ASSERT_EQ(segments.size(), 2u) << json::serialize(*done) << restarted->output();
+  EXPECT_EQ(PathOf(segments[0].as_object()), killed[0].string());
+  EXPECT_EQ(PathOf(*done), killed[0].string());
+  EXPECT_EQ(segments[0].at("sha256").as_string(), *rec::Sha256File(killed[0].string()));
+  const std::string resumed_path = PathOf(segments[1].as_object());
+  EXPECT_NE(resumed_path, killed[0].string());
+  const std::vector<StreamInfo> streams = Probe(resumed_path, nullptr);
+  EXPECT_EQ(CountCodec(streams, "opus"), 2) << restarted->output();
+  EXPECT_EQ(CountCodec(streams, "vp8"), 2);
+  EXPECT_TRUE(MeetingGone(30s, alice->token)) << controlplane_->child().output();
+}
+
+// With a bucket configured the file streams to S3 (s3rver, started here) by multipart upload
+// while it is recorded: parts are journaled before the meeting ends, the same upload is
+// completed at the end, the manifest goes beside it, and the link downloads exactly the file.
+TEST_F(RecorderE2eTest, WithABucketTheFileStreamsToS3AndTheLinkDownloadsIt) {
+#ifndef MGW_NODE_EXECUTABLE
+  GTEST_SKIP() << "node is not installed: no s3rver";
+#else
+  ASSERT_TRUE(std::filesystem::exists(SourcePath("node_modules/s3rver/bin/s3rver.js")))
+      << "s3rver is not installed (npm ci in the source tree)";
+  const std::string endpoint = StartS3rver();
+  ASSERT_FALSE(endpoint.empty()) << s3rver_->output();
+  const uint16_t s3_port = s3_port_;
+  auto recorder = StartRecorder(S3Env(endpoint));
+  auto alice = Join("alice", 440.0, "", true);
+  auto bob = Join("bob", 660.0, meeting_id_, false);
+  ASSERT_NE(bob->id, 0);
+  const std::vector<Participant*> both = {alice.get(), bob.get()};
+  for (Participant* p : both) p->media->Send(rt::SenderReport(p->audio_ssrc, 0, 0));
+  ASSERT_EQ(api_->Call("POST", "/meeting/record/" + meeting_id_, "", alice->token).status, 200);
+  const int64_t recorder_id = AwaitRecorderJoin(*alice);
+  ASSERT_NE(recorder_id, 0) << recorder->output();
+  ASSERT_TRUE(RecorderReceivesVideo(recorder_id, both)) << recorder->output();
+  const std::vector<Scheduled> schedule = Schedule(both);
+  Play(schedule, std::chrono::milliseconds(3000));
+
+  // The upload started before the meeting ended: parts are confirmed while recording.
+  ASSERT_EQ(RecordedFiles().size(), 1u);
+  const std::optional<json::object> journal = WaitForJournalParts(RecordedFiles()[0], 30s);
+  ASSERT_TRUE(journal) << recorder->output();
+  EXPECT_EQ(journal->at("state").as_string(), "uploading");
+  const std::string upload_id(journal->at("upload_id").as_string());
+  std::printf("parts confirmed while recording: %zu\n", journal->at("parts").as_array().size());
+  Play(schedule, std::chrono::milliseconds(4000), std::chrono::milliseconds(3000));
   alice->ws->Send({{"content_type", "END"}, {"meeting_id", meeting_id_}});
 
   std::optional<json::object> done = WaitForRecording(60s);
@@ -573,8 +795,15 @@ TEST_F(RecorderE2eTest, WithABucketTheFileGoesToS3AndTheLinkDownloadsIt) {
   ASSERT_TRUE(link.starts_with(endpoint)) << link;
   EXPECT_NE(link.find("X-Amz-Expires=3600"), std::string::npos) << link;
 
-  // The object behind the link is the local file, byte for byte.
+  // The upload completed is the one that streamed, with more parts since.
   const std::string local = output_dir() + "/" + file_name;
+  const auto final_journal = rec::UploadJournal::Load(local + ".upload.json");
+  ASSERT_TRUE(final_journal);
+  EXPECT_EQ(final_journal->state, rec::UploadJournal::State::kComplete);
+  EXPECT_EQ(final_journal->upload_id, upload_id);
+  EXPECT_GT(final_journal->parts.size(), journal->at("parts").as_array().size());
+
+  // The object behind the link is the local file, byte for byte.
   std::ifstream in(local, std::ios::binary);
   const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   const HttpResult object = HttpFetch("127.0.0.1", s3_port, "GET", link.substr(endpoint.size()));
@@ -587,6 +816,58 @@ TEST_F(RecorderE2eTest, WithABucketTheFileGoesToS3AndTheLinkDownloadsIt) {
   const HttpResult manifest = HttpFetch("127.0.0.1", s3_port, "GET", "/recordings/" + manifest_key);
   EXPECT_EQ(manifest.status, 200);
   EXPECT_NE(manifest.body.find(std::string(done->at("sha256").as_string())), std::string::npos);
+#endif
+}
+
+// SIGKILL while the upload streams: the restarted recorder completes the same multipart upload
+// from the journal (not a new one), and the object is the file.
+TEST_F(RecorderE2eTest, ASigkilledRecorderStreamingToS3IsCompletedFromItsJournal) {
+#ifndef MGW_NODE_EXECUTABLE
+  GTEST_SKIP() << "node is not installed: no s3rver";
+#else
+  ASSERT_TRUE(std::filesystem::exists(SourcePath("node_modules/s3rver/bin/s3rver.js")))
+      << "s3rver is not installed (npm ci in the source tree)";
+  const std::string endpoint = StartS3rver();
+  ASSERT_FALSE(endpoint.empty()) << s3rver_->output();
+  auto recorder = StartRecorder(S3Env(endpoint));
+  auto alice = Join("alice", 440.0, "", true);
+  auto bob = Join("bob", 660.0, meeting_id_, false);
+  ASSERT_NE(bob->id, 0);
+  const std::vector<Participant*> both = {alice.get(), bob.get()};
+  for (Participant* p : both) p->media->Send(rt::SenderReport(p->audio_ssrc, 0, 0));
+  ASSERT_EQ(api_->Call("POST", "/meeting/record/" + meeting_id_, "", alice->token).status, 200);
+  const int64_t recorder_id = AwaitRecorderJoin(*alice);
+  ASSERT_NE(recorder_id, 0) << recorder->output();
+  ASSERT_TRUE(RecorderReceivesVideo(recorder_id, both)) << recorder->output();
+  Play(Schedule(both), std::chrono::milliseconds(3000));
+  ASSERT_EQ(RecordedFiles().size(), 1u);
+  const std::filesystem::path file = RecordedFiles()[0];
+  ASSERT_TRUE(WaitForJournalParts(file, 30s)) << recorder->output();
+  recorder->Signal(SIGKILL);
+  recorder->WaitForExit(10s);
+  const auto at_kill = rec::UploadJournal::Load(file.string() + ".upload.json");
+  ASSERT_TRUE(at_kill);
+  ASSERT_FALSE(at_kill->parts.empty());
+
+  alice->ws->Send({{"content_type", "END"}, {"meeting_id", meeting_id_}});
+  ASSERT_FALSE(alice->ws->Expect("END").empty());
+  auto restarted = StartRecorder(S3Env(endpoint));
+  std::optional<json::object> done = WaitForRecording(60s);
+  ASSERT_TRUE(done) << restarted->output();
+  ASSERT_EQ(done->at("state").as_string(), "done") << json::serialize(*done);
+  const auto final_journal = rec::UploadJournal::Load(file.string() + ".upload.json");
+  ASSERT_TRUE(final_journal);
+  EXPECT_EQ(final_journal->state, rec::UploadJournal::State::kComplete);
+  EXPECT_EQ(final_journal->upload_id, at_kill->upload_id);  // resumed, not a new upload
+  for (size_t i = 0; i < at_kill->parts.size(); ++i) {
+    EXPECT_EQ(final_journal->parts[i].etag, at_kill->parts[i].etag) << i;
+  }
+  std::ifstream in(file, std::ios::binary);
+  const std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  const std::string link(done->at("link").as_string());
+  const HttpResult object = HttpFetch("127.0.0.1", s3_port_, "GET", link.substr(endpoint.size()));
+  EXPECT_EQ(object.status, 200);
+  EXPECT_TRUE(object.body == bytes) << object.body.size() << " bytes against " << bytes.size();
 #endif
 }
 

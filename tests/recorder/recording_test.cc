@@ -228,5 +228,67 @@ TEST_F(RecordingTest, ReorderingAndDuplicationDoNotReachTheSink) {
   EXPECT_EQ(recording_.Summary().tracks[0].packets_duplicate, 2u);
 }
 
+// With mix_audio one more stream: mono Opus, 20 ms frames back to back from the file's start
+// to the end of the last audio, written behind the sources as Poll advances; the summary and the
+// manifest describe it.
+TEST(RecordingMixTest, MixedTrackFollowsTheAudioTracks) {
+  FakeSink sink;
+  Recording::Options options;
+  options.jitter.max_delay = milliseconds(60);
+  options.header_wait = milliseconds(500);
+  options.mix_audio = true;
+  options.mix_delay = milliseconds(100);
+  const TimePoint t0{};
+  Recording recording(sink, t0, options, nullptr);
+  const int a = recording.AddTrack({"alice audio", Codec::kOpus, ""});
+  const int b = recording.AddTrack({"bob audio", Codec::kOpus, ""});
+  for (uint16_t s = 0; s < 50; ++s) {
+    const TimePoint at = t0 + milliseconds(100 + 20 * s);
+    const auto ts = static_cast<uint32_t>(s * 960);
+    recording.OnRtp(a, Rtp({.ssrc = 0xA, .seq = s, .timestamp = ts, .payload_type = 111}, kOpus),
+                    at);
+    recording.OnRtp(b, Rtp({.ssrc = 0xB, .seq = s, .timestamp = ts, .payload_type = 111}, kOpus),
+                    at);
+    recording.Poll(at);
+  }
+  const size_t mixed_before_finish = sink.Pts(2).size();
+  EXPECT_GT(mixed_before_finish, 20u);  // the mix runs while recording, not only at the end
+  ASSERT_TRUE(recording.Finish(t0 + milliseconds(1200)));
+  ASSERT_EQ(sink.streams.size(), 3u);
+  EXPECT_EQ(sink.streams[2].label, Recording::kMixLabel);
+  EXPECT_EQ(sink.streams[2].codec, Codec::kOpus);
+  EXPECT_EQ(sink.streams[2].channels, 1);
+  const auto mixed = sink.Pts(2);
+  ASSERT_FALSE(mixed.empty());
+  for (size_t i = 0; i < mixed.size(); ++i) EXPECT_EQ(mixed[i], static_cast<int64_t>(i) * 960);
+  // Sources from 100 ms to 1100 ms: 55 frames of 20 ms from 0.
+  EXPECT_EQ(mixed.size(), 55u);
+  const RecordingSummary summary = recording.Summary();
+  ASSERT_EQ(summary.tracks.size(), 3u);
+  EXPECT_EQ(summary.tracks[2].label, Recording::kMixLabel);
+  EXPECT_EQ(summary.tracks[2].stream, 2);
+  EXPECT_EQ(summary.mix.stream, 2);
+  EXPECT_EQ(summary.mix.sources, 2);
+  EXPECT_EQ(summary.mix.stats.frames_decoded, 100u);
+  EXPECT_EQ(summary.mix.stats.frames_mixed, 55u);
+  const std::string manifest = ManifestJson({}, summary);
+  EXPECT_NE(manifest.find("\"mix\": {"), std::string::npos) << manifest;
+}
+
+TEST(RecordingMixTest, OffByDefault) {
+  FakeSink sink;
+  Recording recording(sink, TimePoint{}, Recording::Options(), nullptr);
+  const int a = recording.AddTrack({"alice audio", Codec::kOpus, ""});
+  for (uint16_t s = 0; s < 10; ++s) {
+    recording.OnRtp(a,
+                    Rtp({.ssrc = 0xA, .seq = s, .timestamp = s * 960u, .payload_type = 111}, kOpus),
+                    TimePoint{} + milliseconds(20 * s));
+  }
+  ASSERT_TRUE(recording.Finish(TimePoint{} + milliseconds(1000)));
+  EXPECT_EQ(sink.streams.size(), 1u);
+  EXPECT_EQ(recording.Summary().mix.stream, -1);
+  EXPECT_EQ(ManifestJson({}, recording.Summary()).find("\"mix\""), std::string::npos);
+}
+
 }  // namespace
 }  // namespace mgw::rec

@@ -258,6 +258,45 @@ void AddApiCommands(CLI::App& app, ApiOptions& options) {
       {{"--alias", "alias", &filter_alias, "Exactly this alias"},
        {"--conference", "conference", &filter_conference, "A conference's id or resource URI"}});
 
+  // Pexip's status API (read only): mgwctl api conference-status list|get and
+  // mgwctl api participant-status list|get.
+  static std::string status_name, status_conference;
+  struct StatusResource {
+    const char* command;
+    const char* help;
+    std::string path;
+    const char* id_name;
+    const char* filter_option;
+    const char* filter_parameter;
+    std::string* filter_value;
+    const char* filter_help;
+  };
+  for (const StatusResource& resource :
+       {StatusResource{"conference-status", "Running conferences (Pexip's status API)",
+                       "/api/admin/status/v1/conference/", "conference_status_id", "--name", "name",
+                       &status_name, "Exactly this conference name"},
+        StatusResource{"participant-status", "Connected participants (Pexip's status API)",
+                       "/api/admin/status/v1/participant/", "participant_status_id", "--conference",
+                       "conference", &status_conference, "Only this conference's (by name)"}}) {
+    auto* command = api->add_subcommand(resource.command, resource.help);
+    command->require_subcommand(1);
+    auto* all = command->add_subcommand("list", "GET " + resource.path);
+    all->add_option(resource.filter_option, *resource.filter_value, resource.filter_help);
+    paged(all);
+    all->callback([&, set, all, resource] {
+      std::string query = "?limit=" + std::to_string(limit) + "&offset=" + std::to_string(offset);
+      if (all->count(resource.filter_option) > 0) {
+        query +=
+            std::string("&") + resource.filter_parameter + "=" + QueryValue(*resource.filter_value);
+      }
+      set("GET", resource.path + query);
+    });
+    auto* one =
+        command->add_subcommand("get", "GET " + resource.path + "{" + resource.id_name + "}/");
+    one->add_option(resource.id_name, id)->required();
+    one->callback([&, set, resource] { set("GET", resource.path + id + "/"); });
+  }
+
   // Operations routes (no token needed). /metrics is Prometheus text, printed as it comes.
   api->add_subcommand("healthz", "GET /healthz: is the process serving")->callback([set] {
     set("GET", "/healthz");
@@ -339,15 +378,23 @@ void AddApiCommands(CLI::App& app, ApiOptions& options) {
   recording_complete->add_option("--size-bytes", size_bytes, "File size")->required();
   recording_complete->add_option("--duration-ms", duration_ms, "Duration")->required();
   recording_complete->add_option("--manifest", manifest, "The manifest JSON object, as text");
+  static std::string segments;
+  recording_complete->add_option(
+      "--segments", segments,
+      "Every file, as a JSON array of {file_name, location, link, sha256, size_bytes, "
+      "duration_ms}");
   recording_complete->callback([&, set] {
-    set("POST", "/recordings/" + id + "/complete",
-        json::serialize(json::object{{"claims", claims},
-                                     {"location", location},
-                                     {"link", link},
-                                     {"sha256", sha256},
-                                     {"size_bytes", size_bytes},
-                                     {"duration_ms", duration_ms},
-                                     {"manifest", manifest}}));
+    json::object body{
+        {"claims", claims},    {"location", location},     {"link", link},
+        {"sha256", sha256},    {"size_bytes", size_bytes}, {"duration_ms", duration_ms},
+        {"manifest", manifest}};
+    if (!segments.empty()) {
+      boost::system::error_code ec;
+      json::value list = json::parse(segments, ec);
+      if (ec || !list.is_array()) throw CLI::ValidationError("--segments", "not a JSON array");
+      body["segments"] = std::move(list);
+    }
+    set("POST", "/recordings/" + id + "/complete", json::serialize(body));
   });
   auto* recording_fail =
       recordings->add_subcommand("fail", "POST /recordings/{recording_id}/fail (recorder secret)");

@@ -89,7 +89,48 @@ boost::json::object RecordingJson(const storage::RecordingRow& r) {
     boost::json::value manifest = boost::json::parse(*r.manifest, ec);
     if (!ec) out["manifest"] = std::move(manifest);
   }
+  if (r.segments) {
+    boost::system::error_code ec;
+    boost::json::value segments = boost::json::parse(*r.segments, ec);
+    if (!ec && segments.is_array()) out["segments"] = std::move(segments);
+  }
   return out;
+}
+
+// The `segments` of POST /recordings/{id}/complete, checked and kept as JSON text: every file of
+// the recording with its location, link, SHA-256, size and duration.
+std::string SegmentsText(const boost::json::array& segments) {
+  auto invalid = [](const std::string& detail) {
+    return ServiceError(ErrorKind::kUnprocessable, std::string(service::problem::kInvalidField),
+                        "Invalid field", detail)
+        .WithField("segments");
+  };
+  if (segments.empty()) throw invalid("segments must list at least one file");
+  boost::json::array out;
+  for (const boost::json::value& item : segments) {
+    const boost::json::object* o = item.if_object();
+    if (o == nullptr) throw invalid("each segment must be an object");
+    boost::json::object segment;
+    for (const char* name : {"file_name", "location", "link", "sha256"}) {
+      const boost::json::value* v = o->if_contains(name);
+      if (v == nullptr || !v->is_string() || v->as_string().empty()) {
+        throw invalid(fmt::format("each segment needs a non-empty string \"{}\"", name));
+      }
+      segment[name] = *v;
+    }
+    if (segment["sha256"].as_string().size() != 64) {
+      throw invalid("each segment's sha256 must have 64 hex digits");
+    }
+    for (const char* name : {"size_bytes", "duration_ms"}) {
+      const boost::json::value* v = o->if_contains(name);
+      if (v == nullptr || !v->is_int64() || v->as_int64() < 0) {
+        throw invalid(fmt::format("each segment needs a non-negative integer \"{}\"", name));
+      }
+      segment[name] = *v;
+    }
+    out.push_back(std::move(segment));
+  }
+  return boost::json::serialize(out);
 }
 
 int ClaimOf(JsonBody& body) {
@@ -358,6 +399,7 @@ void HttpApi::AddRoutes() {
     if (auto expires_in = body.Int("link_expires_in")) {
       result.link_expires_at = s.clock.Now() + std::chrono::seconds(*expires_in);
     }
+    if (auto segments = body.Array("segments")) result.segments = SegmentsText(*segments);
     body.RejectUnknownFields();
     boost::system::error_code ec;
     if (!boost::json::parse(result.manifest, ec).is_object() || ec) {

@@ -36,6 +36,9 @@ class HttpApi {
   void SetRateLimits(const service::RequestRateLimits& limits) {
     limiter_ = std::make_unique<service::RequestRateLimiter>(limits);
   }
+  // The limiter set above (nullptr when none), shared with the Pexip API so a caller has one
+  // budget whichever routes it uses.
+  service::RequestRateLimiter* rate_limiter() const { return limiter_.get(); }
 
   // Called after POST /meeting/end/{id} or DELETE /meeting/{id} succeeded, with the node the
   // meeting was placed on: signalling tells the meeting's sockets (END, then close) and the

@@ -67,6 +67,16 @@ std::optional<std::int64_t> JsonBody::Int(std::string_view name, bool required) 
                    fmt::format("\"{}\" must be an integer", name));
 }
 
+std::optional<boost::json::array> JsonBody::Array(std::string_view name, bool required) {
+  const boost::json::value* value = Field(name, required);
+  if (!value) return std::nullopt;
+  if (!value->is_array()) {
+    throw FieldError(service::problem::kInvalidField, "Invalid field", name,
+                     fmt::format("\"{}\" must be an array", name));
+  }
+  return value->as_array();
+}
+
 void JsonBody::RejectUnknownFields() const {
   for (const auto& [key, value] : object_) {
     if (!read_.contains(std::string_view(key))) {

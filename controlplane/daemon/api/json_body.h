@@ -21,6 +21,7 @@ class JsonBody {
 
   std::optional<std::string> String(std::string_view name, bool required = false);
   std::optional<std::int64_t> Int(std::string_view name, bool required = false);
+  std::optional<boost::json::array> Array(std::string_view name, bool required = false);
   // Call after reading every field the route knows.
   void RejectUnknownFields() const;
 

@@ -25,48 +25,51 @@ class Router {
     const Route* route = nullptr;     // null: the path exists, the method does not (405)
     std::string pattern;              // the best-matching template
     std::vector<std::string> params;  // values of the {parameters}, in order
-    std::string allow;                // methods the pattern accepts, for 405's Allow
+    std::string allow;                // when route is null: the pattern's methods, for 405's Allow
   };
 
   void Add(std::string method, std::string pattern, Handler handler) {
-    std::vector<std::string> segments = Split(pattern);
+    std::vector<std::string> segments;
+    for (std::string_view segment : Split(pattern)) segments.emplace_back(segment);
     routes_.push_back(
         {std::move(method), std::move(pattern), std::move(handler), std::move(segments)});
   }
 
-  // Nothing when no template matches the path (404).
+  // Nothing when no template matches the path (404). One pass over the routes, the path split
+  // into views of itself: this runs on every request (twice: for the metrics label and to
+  // dispatch).
   std::optional<Match> Find(std::string_view method, std::string_view path) const {
-    const std::vector<std::string> parts = Split(path);
+    const std::vector<std::string_view> parts = Split(path);
+    const Route* best = nullptr;         // the best-matching template, any method
+    const Route* best_method = nullptr;  // the best one with this method
     int best_score = -1;
-    std::string best_pattern;
-    for (const Route& route : routes_) {
-      int score = Score(route, parts);
-      if (score > best_score) {
-        best_score = score;
-        best_pattern = route.pattern;
-      }
-    }
-    if (best_score < 0) return std::nullopt;
-    // Among the routes that match, the method decides; the best pattern with that method wins.
-    Match match;
     int method_score = -1;
     for (const Route& route : routes_) {
-      int score = Score(route, parts);
+      const int score = Score(route, parts);
       if (score < 0) continue;
-      if (route.method == method && score > method_score) {
+      if (score > best_score) {
+        best_score = score;
+        best = &route;
+      }
+      // Among the routes that match, the method decides; the best pattern with it wins.
+      if (score > method_score && route.method == method) {
         method_score = score;
-        match.route = &route;
+        best_method = &route;
       }
     }
-    match.pattern = match.route ? match.route->pattern : best_pattern;
-    for (const Route& route : routes_) {
+    if (best == nullptr) return std::nullopt;
+    Match match;
+    match.route = best_method;
+    match.pattern = best_method != nullptr ? best_method->pattern : best->pattern;
+    if (best_method != nullptr) {
+      for (size_t i = 0; i < parts.size(); ++i) {
+        if (best_method->segments[i].starts_with('{')) match.params.emplace_back(parts[i]);
+      }
+      return match;
+    }
+    for (const Route& route : routes_) {  // 405: the methods the pattern accepts
       if (route.pattern != match.pattern) continue;
       match.allow += (match.allow.empty() ? "" : ", ") + route.method;
-    }
-    if (match.route) {
-      for (size_t i = 0; i < parts.size(); ++i) {
-        if (match.route->segments[i].starts_with('{')) match.params.push_back(parts[i]);
-      }
     }
     return match;
   }
@@ -74,8 +77,8 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  static std::vector<std::string> Split(std::string_view path) {
-    std::vector<std::string> parts;
+  static std::vector<std::string_view> Split(std::string_view path) {
+    std::vector<std::string_view> parts;
     size_t start = path.starts_with('/') ? 1 : 0;
     while (start <= path.size()) {
       size_t end = path.find('/', start);
@@ -87,7 +90,8 @@ class Router {
   }
 
   // The number of literal segments matched, or -1 when the path does not fit the template.
-  static int Score(const Route& route, const std::vector<std::string>& parts) {
+  template <typename Part>
+  static int Score(const Route& route, const std::vector<Part>& parts) {
     if (route.segments.size() != parts.size()) return -1;
     int literals = 0;
     for (size_t i = 0; i < parts.size(); ++i) {

@@ -35,6 +35,11 @@ control::AddParticipant AddCommandFor(std::string_view meeting_id,
                          .clock_rate = 90000,
                          .rtx_payload_type = std::nullopt,
                          .encodings = {{media.video_ssrc, std::nullopt, kDefaultVideoBitrate}}};
+  // A client that announced RFC 4588 publishes its retransmissions on its RTX SSRC.
+  if (media.rtx_payload_type && media.video_rtx_ssrc != 0) {
+    add.video->rtx_payload_type = media.rtx_payload_type;
+    add.video->encodings[0].rtx_ssrc = media.video_rtx_ssrc;
+  }
   return add;
 }
 
@@ -43,9 +48,49 @@ control::Swap SwapCommandFor(std::int64_t subscriber_id, const service::FeedChan
   swap.subscriber = DataplaneParticipantId(subscriber_id);
   for (std::int64_t id : change.remove) swap.remove.push_back(DataplaneParticipantId(id));
   for (std::int64_t id : change.add) {
+    if (change.rtx.contains(id)) continue;
     swap.add.push_back({DataplaneParticipantId(id), static_cast<uint64_t>(change.bitrate_bps)});
   }
   return swap;
+}
+
+void ProgramFeedChange(const DataplaneCall& call, std::int64_t subscriber_id,
+                       const service::FeedChange& change) {
+  const control::Swap swap = SwapCommandFor(subscriber_id, change);
+  const bool swapped = !swap.remove.empty() || !swap.add.empty() || change.rtx.empty();
+  if (swapped) call(swap);
+  std::vector<std::string> subscribed;
+  try {
+    for (std::int64_t id : change.add) {
+      auto rtx = change.rtx.find(id);
+      if (rtx == change.rtx.end()) continue;
+      control::Subscribe subscribe{swap.subscriber, DataplaneParticipantId(id),
+                                   static_cast<uint64_t>(change.bitrate_bps)};
+      subscribe.rtx_ssrc = rtx->second.ssrc;
+      subscribe.rtx_payload_type = rtx->second.payload_type;
+      call(subscribe);
+      subscribed.push_back(subscribe.publisher);
+    }
+  } catch (const std::exception&) {
+    try {
+      for (const std::string& publisher : subscribed) {
+        call(control::Unsubscribe{swap.subscriber, publisher});
+      }
+      if (swapped && (!swap.remove.empty() || !swap.add.empty())) {
+        control::Swap back;
+        back.subscriber = swap.subscriber;
+        for (const control::SwapAdd& add : swap.add) back.remove.push_back(add.publisher);
+        for (const std::string& publisher : swap.remove) {
+          back.add.push_back({publisher, static_cast<uint64_t>(change.bitrate_bps)});
+        }
+        call(back);
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("signalling: undoing a failed feed change for {}: {}", swap.subscriber,
+                   e.what());
+    }
+    throw;
+  }
 }
 
 std::size_t ReprogramDataplane(DataplaneLink& link, service::Services& services,
@@ -71,9 +116,11 @@ std::size_t ReprogramDataplane(DataplaneLink& link, service::Services& services,
       service::FeedChange& change = feeds[s.subscriber_id];
       change.add.push_back(s.publisher_id);
       change.bitrate_bps = s.bitrate_bps;
+      if (s.rtx) change.rtx[s.publisher_id] = *s.rtx;
     }
     for (const auto& [subscriber, change] : feeds) {
-      link.Call(SwapCommandFor(subscriber, change));
+      ProgramFeedChange([&link](const control::Command& c) { return link.Call(c); }, subscriber,
+                        change);
     }
   }
   return added;

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -17,7 +19,17 @@ namespace mgw::controlplane {
 std::string DataplaneParticipantId(std::int64_t participation_id);
 control::AddParticipant AddCommandFor(std::string_view meeting_id,
                                       const storage::ParticipantMedia& participant);
+// The `swap` for the removals and the added feeds without an RFC 4588 stream (change.rtx).
 control::Swap SwapCommandFor(std::int64_t subscriber_id, const service::FeedChange& change);
+
+// Programs a feed change: the swap above (when it has anything to do, or nothing has RTX), then
+// one `subscribe` with `rtx_ssrc`/`rtx_payload_type` per added feed with RTX (a swap carries no
+// RTX fields). When a step fails, the earlier ones are undone as far as the dataplane lets (the
+// feeds subscribed unsubscribed, the swap reversed at the change's bitrate) and the error is
+// rethrown, so the caller's transaction rolls back over a dataplane that is as it was.
+using DataplaneCall = std::function<boost::json::object(const control::Command&)>;
+void ProgramFeedChange(const DataplaneCall& call, std::int64_t subscriber_id,
+                       const service::FeedChange& change);
 
 inline constexpr std::uint64_t kDefaultVideoBitrate = 1'500'000;
 

@@ -11,6 +11,7 @@
 #include "api/problem_response.h"
 #include "api/query_params.h"
 #include "mgw/service/conference_service.h"
+#include "mgw/service/room_service.h"
 #include "mgw/service/service_error.h"
 #include "mgw/storage/storage_error.h"
 
@@ -26,6 +27,11 @@ constexpr const char* kConferences = "/api/admin/configuration/v1/conference/";
 constexpr const char* kConference = "/api/admin/configuration/v1/conference/{id}/";
 constexpr const char* kAliases = "/api/admin/configuration/v1/conference_alias/";
 constexpr const char* kAlias = "/api/admin/configuration/v1/conference_alias/{id}/";
+// The status API (read only): running conferences and their participants, from the database.
+constexpr const char* kConferenceStatuses = "/api/admin/status/v1/conference/";
+constexpr const char* kConferenceStatus = "/api/admin/status/v1/conference/{id}/";
+constexpr const char* kParticipantStatuses = "/api/admin/status/v1/participant/";
+constexpr const char* kParticipantStatus = "/api/admin/status/v1/participant/{id}/";
 
 // Tastypie's paging: 20 by default; limit=0 asks for as many as allowed.
 constexpr std::int64_t kDefaultLimit = 20;
@@ -308,6 +314,58 @@ void PexipApi::AddRoutes() {
     }
     return Empty(204);
   });
+
+  // The status API: one page of what runs now (a few conferences per deployment: paged here).
+  service::RoomService& rooms = services_.rooms;
+  auto page_of = [](std::vector<json::object> all, const ListQuery& list, const char* path) {
+    json::array objects;
+    for (std::size_t i = list.page.offset; i < all.size() && objects.size() < list.page.limit;
+         ++i) {
+      objects.push_back(std::move(all[i]));
+    }
+    return JsonResponse(200, {{"meta", Meta(path, list, static_cast<std::int64_t>(all.size()))},
+                              {"objects", std::move(objects)}});
+  };
+  router_.Add("GET", kConferenceStatuses, [&rooms, page_of](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset", "name", "format"});
+    ListQuery list = ReadListQuery(query, {"name"});
+    std::optional<std::string> name;
+    if (auto v = query.String("name")) name = Decode(*v);
+    std::vector<json::object> all;
+    for (const service::ConferenceStatus& status : rooms.ConferenceStatuses(c.caller, {})) {
+      if (!name || status.live.name == *name) {
+        all.push_back(service::ConferenceStatusToPexipJson(status));
+      }
+    }
+    return page_of(std::move(all), list, kConferenceStatuses);
+  });
+  router_.Add("GET", kConferenceStatus, [&rooms](Context& c) {
+    QueryParams(c.request.query, {"format"});
+    std::vector<service::ConferenceStatus> found =
+        rooms.ConferenceStatuses(c.caller, Decode(c.params[0]));
+    if (found.empty()) throw NotFound(fmt::format("no running conference {}", c.params[0]));
+    return JsonResponse(200, service::ConferenceStatusToPexipJson(found.front()));
+  });
+  router_.Add("GET", kParticipantStatuses, [&rooms, page_of](Context& c) {
+    QueryParams query(c.request.query, {"limit", "offset", "conference", "format"});
+    ListQuery list = ReadListQuery(query, {"conference"});
+    std::optional<std::string> conference;
+    if (auto v = query.String("conference")) conference = Decode(*v);
+    std::vector<json::object> all;
+    for (const service::ParticipantStatus& status : rooms.ParticipantStatuses(c.caller, {})) {
+      if (!conference || status.live.conference_name == *conference) {
+        all.push_back(service::ParticipantStatusToPexipJson(status));
+      }
+    }
+    return page_of(std::move(all), list, kParticipantStatuses);
+  });
+  router_.Add("GET", kParticipantStatus, [&rooms](Context& c) {
+    QueryParams(c.request.query, {"format"});
+    const std::int64_t id = PathId(c.params[0]);
+    std::vector<service::ParticipantStatus> found = rooms.ParticipantStatuses(c.caller, id);
+    if (found.empty()) throw NotFound(fmt::format("no connected participant {}", id));
+    return JsonResponse(200, service::ParticipantStatusToPexipJson(found.front()));
+  });
 }
 
 service::Caller PexipApi::Authenticate(const http::Request& request) const {
@@ -416,6 +474,18 @@ http::Response PexipApi::Dispatch(const http::Request& request) const {
                            "send the body as application/json");
   }
   Context context{request, match->params, Authenticate(request)};
+  if (limiter_ != nullptr) {
+    // The same buckets as HttpApi's ("account:<id>"); the Basic credentials are one caller.
+    const std::string key = context.caller.token_id || context.caller.api_key_id
+                                ? "account:" + std::to_string(context.caller.account_id)
+                                : "pexip-basic";
+    if (std::optional<std::int64_t> wait = limiter_->Acquire(key)) {
+      throw ServiceError(service::ErrorKind::kRateLimited,
+                         std::string(service::problem::kRateLimited), "Too many requests",
+                         "this caller's request rate is over the limit; retry later")
+          .WithRetryAfter(*wait);
+    }
+  }
   return match->route->handler(context);
 }
 

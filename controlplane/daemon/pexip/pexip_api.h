@@ -9,6 +9,7 @@
 #include "mgw/common/http_server.h"
 #include "mgw/common/secret.h"
 #include "mgw/service/caller.h"
+#include "mgw/service/request_rate_limiter.h"
 #include "mgw/service/services.h"
 
 namespace mgw::controlplane {
@@ -36,6 +37,11 @@ class PexipApi {
   std::optional<http::Response> Handle(const http::Request& request) const;
   // The route template for metrics, or nothing outside /api/admin/.
   std::optional<std::string> RouteOf(const http::Request& request) const;
+  // The per-caller request limiter (HttpApi's, controlplane.rate_limit.*): every authenticated
+  // request takes a token from its caller's bucket (the account for bearer tokens and API keys,
+  // "pexip-basic" for the Basic credentials), past it 429 /problems/rate-limited with
+  // Retry-After. Set before serving; nullptr (the default): no limit.
+  void SetRateLimiter(service::RequestRateLimiter* limiter) { limiter_ = limiter; }
 
  private:
   struct Context {
@@ -53,6 +59,7 @@ class PexipApi {
   service::Services& services_;
   PexipApiOptions options_;
   Router<Run> router_;
+  service::RequestRateLimiter* limiter_ = nullptr;
 };
 
 }  // namespace mgw::controlplane

@@ -1,6 +1,9 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -60,6 +63,19 @@ class SignallingHandler {
   void ChangeFeeds(SignallingSession& session, const boost::json::object& message);
   void Deny(SignallingSession& session, std::string_view meeting_id, std::string_view reason,
             std::string_view type);
+  // Conferences joined by alias and PIN (the end of signalling_handler.cc): sessions with
+  // `state.room` and no caller. A guest that waits for a host is kept in `waiting_` until a host's
+  // JOIN (here or relayed) admits it on its own strand.
+  void InitRoom(SignallingSession& session, const boost::json::object& message);
+  void JoinRoom(SignallingSession& session, const boost::json::object& message, bool recorder);
+  // Opens the waiting or joining room participation; false when it must (still) wait.
+  bool CompleteRoomJoin(SignallingSession& session);
+  void LeaveRoom(SignallingSession& session, bool close);
+  void EndRoom(SignallingSession& session);
+  void AdmitWaiting(const std::string& meeting_id);
+  void StopWaiting(SignallingSession& session);
+  // The meeting ended: its waiting guests get `text` (END) and are closed.
+  void DropWaiting(std::string_view meeting_id, const std::string& text);
   // Whether this process can program `node_id`: its own dataplane, or any through the relay.
   bool CanProgram(const std::string& node_id) const { return Manages(node_id) || relay_; }
   // Programs the dataplane of `node_id`, here or through the control plane that manages it.
@@ -74,6 +90,8 @@ class SignallingHandler {
   MeetingHub& hub_;
   const std::string node_id_;
   MeetingRelay* relay_ = nullptr;
+  std::mutex waiting_mutex_;
+  std::multimap<std::string, std::weak_ptr<SignallingSession>, std::less<>> waiting_;
 };
 
 }  // namespace mgw::controlplane

@@ -45,7 +45,7 @@ void SignallingSession::Start(std::optional<service::Caller> caller) {
     if (!self->state_.caller) {
       self->init_timer_.expires_after(self->timeouts_.init_deadline);
       self->init_timer_.async_wait([self](beast::error_code timer_ec) {
-        if (!timer_ec && !self->state_.caller) self->Close(true);
+        if (!timer_ec && !self->state_.caller && !self->state_.room) self->Close(true);
       });
     }
     self->Read();
@@ -96,6 +96,12 @@ void SignallingSession::Abort() {
     beast::error_code ec;
     beast::get_lowest_layer(self->ws_).socket().close(ec);
     self->init_timer_.cancel();
+  });
+}
+
+void SignallingSession::Post(std::function<void()> work) {
+  asio::post(ws_.get_executor(), [self = shared_from_this(), work = std::move(work)] {
+    if (!self->finished_ && !self->state_.closing) work();
   });
 }
 

@@ -6,12 +6,14 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "mgw/common/http_upgrade.h"
 #include "mgw/service/caller.h"
+#include "mgw/service/room_service.h"
 
 namespace mgw::controlplane {
 
@@ -24,6 +26,12 @@ struct SessionState {
   bool joined = false;                    // has an open participation through this socket
   std::int64_t participation_id = 0;      // when joined
   std::string node_id;                    // when joined: the meeting's dataplane node
+  // Admitted to a conference by alias and PIN (INIT with `conference`): no account, no caller.
+  std::optional<service::RoomAdmission> room;
+  bool waiting = false;                     // a room guest's JOIN waits for a host
+  std::optional<std::string> waiting_name;  // that JOIN's display_name
+  bool waiting_srtp = true;                 // and encryption
+  std::optional<std::uint8_t> waiting_rtx;  // and rtx_payload_type
   bool closing = false;
 };
 
@@ -49,6 +57,8 @@ class SignallingSession : public std::enable_shared_from_this<SignallingSession>
 
   // Drops the connection at once (shutdown).
   void Abort();
+  // Runs `work` on this connection's strand (from any thread), unless the session is closing.
+  void Post(std::function<void()> work);
 
   SessionState& state() { return state_; }
   const std::string& remote_address() const { return request_.remote_address; }

@@ -23,6 +23,14 @@ ServiceError RecordingNotFound(std::int64_t id) {
                       fmt::format("no recording {}", id));
 }
 
+// The completion's segments (a JSON array, checked by the API), or null.
+boost::json::value SegmentsOf(const storage::RecordingResult& result) {
+  if (!result.segments) return nullptr;
+  boost::system::error_code ec;
+  boost::json::value segments = boost::json::parse(*result.segments, ec);
+  return ec ? boost::json::value(nullptr) : segments;
+}
+
 std::string ReadyText(const storage::RecordingRow& row, const storage::RecordingResult& result) {
   std::string text = fmt::format("The recording of meeting {} is ready.\n\nDownload: {}\n",
                                  row.meeting_id, result.link);
@@ -32,6 +40,17 @@ std::string ReadyText(const storage::RecordingRow& row, const storage::Recording
   }
   text += fmt::format("Duration: {} s. SHA-256 of the file: {}\n", result.duration_ms / 1000,
                       result.sha256);
+  // Several files (a participant joined after a file began, or a recorder resumed): every link.
+  const boost::json::value segments = SegmentsOf(result);
+  if (segments.is_array() && segments.as_array().size() > 1) {
+    text += fmt::format("\nThe recording has {} files, in order:\n", segments.as_array().size());
+    for (const boost::json::value& segment : segments.as_array()) {
+      text +=
+          fmt::format("- {} ({} s): {}\n", std::string_view(segment.at("file_name").as_string()),
+                      segment.at("duration_ms").to_number<std::int64_t>() / 1000,
+                      std::string_view(segment.at("link").as_string()));
+    }
+  }
   return text;
 }
 
@@ -168,6 +187,9 @@ storage::RecordingRow RecordingService::Complete(std::int64_t id, int claims,
                              {"duration_ms", result.duration_ms}};
     if (result.link_expires_at) {
       body["link_expires_at"] = storage::ToUnixMillis(*result.link_expires_at);
+    }
+    if (boost::json::value segments = SegmentsOf(result); segments.is_array()) {
+      body["segments"] = std::move(segments);
     }
     if (!options_.webhook_url.empty()) {
       EnqueueWebhook(tx, jobs_, options_.webhook_url, "recording.ready", body);

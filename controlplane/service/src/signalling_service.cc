@@ -59,6 +59,9 @@ storage::MediaAllocation SignallingService::AllocateMedia(bool srtp) {
   do {
     media.video_ssrc = RandomSsrc();
   } while (media.video_ssrc == media.audio_ssrc);
+  do {
+    media.video_rtx_ssrc = RandomSsrc();
+  } while (media.video_rtx_ssrc == media.audio_ssrc || media.video_rtx_ssrc == media.video_ssrc);
   if (!srtp) return media;
   media.srtp_suite = "AES_CM_128_HMAC_SHA1_80";
   media.srtp_rx_key = RandomKeyBase64(30);
@@ -68,7 +71,8 @@ storage::MediaAllocation SignallingService::AllocateMedia(bool srtp) {
 
 SignallingJoin SignallingService::Join(const Caller& caller, std::string_view meeting_id,
                                        std::optional<std::string> display_name, bool recorder,
-                                       bool srtp, const ProgramJoin& program) {
+                                       bool srtp, const ProgramJoin& program,
+                                       std::optional<std::uint8_t> rtx_payload_type) {
   RequireScope(caller, storage::ApiKeyScope::kWrite);
   return storage::InTransaction(db_, [&](storage::Transaction& tx) {
     storage::Meeting meeting = RequireActive(meetings_, tx, meeting_id);
@@ -92,6 +96,7 @@ SignallingJoin SignallingService::Join(const Caller& caller, std::string_view me
     if (view.meeting.node_id) view.node = nodes_.Find(tx, *view.meeting.node_id);
     if (!self->media) {
       self->media = AllocateMedia(srtp);
+      if (!recorder) self->media->rtx_payload_type = rtx_payload_type;
       media_.SetMedia(tx, self->participation_id, *self->media);
       if (program) program(view, *self);
     }
@@ -154,8 +159,16 @@ std::vector<storage::VideoSubscription> SignallingService::ChangeFeeds(
     for (std::int64_t id : change.add) {
       media_.Subscribe(tx, {self->participation_id, id, change.bitrate_bps});
     }
-    if (program) program(*self, change);
-    return media_.SubscriptionsOf(tx, self->participation_id);
+    std::vector<storage::VideoSubscription> result =
+        media_.SubscriptionsOf(tx, self->participation_id);
+    FeedChange programmed = change;
+    for (const storage::VideoSubscription& s : result) {
+      if (s.rtx && std::ranges::find(change.add, s.publisher_id) != change.add.end()) {
+        programmed.rtx[s.publisher_id] = *s.rtx;
+      }
+    }
+    if (program) program(*self, programmed);
+    return result;
   });
 }
 

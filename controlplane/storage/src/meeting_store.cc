@@ -12,6 +12,7 @@ constexpr const char* kMeetingColumns =
     "m.id, m.host_account_id, m.node_id, m.state, m.title, m.created_at, m.ended_at, "
     "m.recording_requested_at, (SELECT COUNT(*) FROM meeting_participants p "
     "WHERE p.meeting_id = m.id AND p.left_at IS NULL)";
+constexpr std::size_t kMeetingColumnCount = 9;
 
 std::optional<MeetingState> ParseMeetingState(std::string_view text) {
   if (text == "scheduled") return MeetingState::kScheduled;
@@ -65,10 +66,32 @@ Meeting MeetingStore::Create(SqlExecutor& executor, const NewMeeting& meeting) {
 }
 
 std::optional<Meeting> MeetingStore::Find(SqlExecutor& executor, std::string_view id) {
-  std::optional<Row> row = executor.QueryOne(
-      fmt::format("SELECT {} FROM meetings m WHERE m.id = ?", kMeetingColumns), {id});
+  // Formatted once: the text is the statement cache's key, and this read is on every GET.
+  static const std::string kSql =
+      fmt::format("SELECT {} FROM meetings m WHERE m.id = ?", kMeetingColumns);
+  std::optional<Row> row = executor.QueryOne(kSql, {id});
   if (!row) return std::nullopt;
   return MeetingFromRow(*row);
+}
+
+std::optional<MeetingWithNode> MeetingStore::FindWithNode(SqlExecutor& executor,
+                                                          std::string_view id) {
+  static const std::string kSql = fmt::format(
+      "SELECT {}, n.id, n.signalling_url, n.media_address, n.state, n.load_participants "
+      "FROM meetings m LEFT JOIN dataplane_nodes n ON n.id = m.node_id WHERE m.id = ?",
+      kMeetingColumns);
+  std::optional<Row> row = executor.QueryOne(kSql, {id});
+  if (!row) return std::nullopt;
+  MeetingWithNode found{MeetingFromRow(*row), std::nullopt};
+  constexpr std::size_t kNode = kMeetingColumnCount;
+  if (!row->IsNull(kNode)) {
+    found.node = DataplaneNode{.id = row->GetString(kNode),
+                               .signalling_url = row->GetString(kNode + 1),
+                               .media_address = row->GetString(kNode + 2),
+                               .up = row->GetString(kNode + 3) == "up",
+                               .load_participants = row->GetInt64(kNode + 4)};
+  }
+  return found;
 }
 
 bool MeetingStore::Lock(SqlExecutor& executor, std::string_view id) {
@@ -105,6 +128,8 @@ bool MeetingStore::End(SqlExecutor& executor, std::string_view id) {
   executor.Execute(
       "UPDATE meeting_participants SET left_at = ? WHERE meeting_id = ? AND left_at IS NULL",
       {now, id});
+  // A conference run by this meeting is no longer (its next join starts a new meeting).
+  executor.Execute("UPDATE conferences SET meeting_id = NULL WHERE meeting_id = ?", {id});
   return true;
 }
 

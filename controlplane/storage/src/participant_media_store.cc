@@ -7,7 +7,15 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, meeting_id, account_id, display_name, role, audio_ssrc, video_ssrc, srtp_suite, "
-    "srtp_rx_key, srtp_tx_key FROM meeting_participants ";
+    "srtp_rx_key, srtp_tx_key, video_rtx_ssrc, rtx_payload_type FROM meeting_participants ";
+
+// A subscription with its leg's RTX stream: the publisher's RTX SSRC, the subscriber's payload
+// type (0008).
+constexpr const char* kSubscriptionColumns =
+    "SELECT s.subscriber_id, s.publisher_id, s.bitrate_bps, pub.video_rtx_ssrc, "
+    "sub.rtx_payload_type FROM video_subscriptions s "
+    "JOIN meeting_participants sub ON sub.id = s.subscriber_id "
+    "JOIN meeting_participants pub ON pub.id = s.publisher_id ";
 
 ParticipantMedia FromRow(const Row& row) {
   ParticipantMedia p{.participation_id = row.GetInt64(0),
@@ -22,6 +30,10 @@ ParticipantMedia FromRow(const Row& row) {
                               .srtp_suite = row.GetOptionalString(7).value_or(""),
                               .srtp_rx_key = row.GetOptionalString(8).value_or(""),
                               .srtp_tx_key = row.GetOptionalString(9).value_or("")};
+    p.media->video_rtx_ssrc = static_cast<std::uint32_t>(row.GetOptionalInt64(10).value_or(0));
+    if (auto pt = row.GetOptionalInt64(11)) {
+      p.media->rtx_payload_type = static_cast<std::uint8_t>(*pt);
+    }
   }
   return p;
 }
@@ -30,7 +42,13 @@ std::vector<VideoSubscription> SubscriptionsFrom(const std::vector<Row>& rows) {
   std::vector<VideoSubscription> out;
   out.reserve(rows.size());
   for (const Row& row : rows) {
-    out.push_back({row.GetInt64(0), row.GetInt64(1), row.GetInt64(2)});
+    VideoSubscription s{row.GetInt64(0), row.GetInt64(1), row.GetInt64(2)};
+    std::optional<std::int64_t> rtx_ssrc = row.GetOptionalInt64(3);
+    std::optional<std::int64_t> rtx_pt = row.GetOptionalInt64(4);
+    if (rtx_ssrc && *rtx_ssrc != 0 && rtx_pt) {
+      s.rtx = RtxStream{static_cast<std::uint32_t>(*rtx_ssrc), static_cast<std::uint8_t>(*rtx_pt)};
+    }
+    out.push_back(s);
   }
   return out;
 }
@@ -64,9 +82,11 @@ void ParticipantMediaStore::SetMedia(SqlExecutor& executor, std::int64_t partici
                                      const MediaAllocation& media) {
   executor.Execute(
       "UPDATE meeting_participants SET audio_ssrc = ?, video_ssrc = ?, srtp_suite = ?, "
-      "srtp_rx_key = ?, srtp_tx_key = ? WHERE id = ?",
+      "srtp_rx_key = ?, srtp_tx_key = ?, video_rtx_ssrc = ?, rtx_payload_type = ? WHERE id = ?",
       {static_cast<std::int64_t>(media.audio_ssrc), static_cast<std::int64_t>(media.video_ssrc),
        OrNull(media.srtp_suite), OrNull(media.srtp_rx_key), OrNull(media.srtp_tx_key),
+       media.video_rtx_ssrc == 0 ? Value() : Value(static_cast<std::int64_t>(media.video_rtx_ssrc)),
+       media.rtx_payload_type ? Value(static_cast<std::int64_t>(*media.rtx_payload_type)) : Value(),
        participation_id});
 }
 
@@ -83,18 +103,17 @@ std::vector<std::string> ParticipantMediaStore::LiveMeetingsOnNode(SqlExecutor& 
 
 std::vector<VideoSubscription> ParticipantMediaStore::SubscriptionsOf(SqlExecutor& executor,
                                                                       std::int64_t subscriber_id) {
-  return SubscriptionsFrom(
-      executor.Query("SELECT subscriber_id, publisher_id, bitrate_bps FROM video_subscriptions "
-                     "WHERE subscriber_id = ? ORDER BY publisher_id",
-                     {subscriber_id}));
+  return SubscriptionsFrom(executor.Query(
+      std::string(kSubscriptionColumns) + "WHERE s.subscriber_id = ? ORDER BY s.publisher_id",
+      {subscriber_id}));
 }
 
 std::vector<VideoSubscription> ParticipantMediaStore::SubscriptionsInMeeting(
     SqlExecutor& executor, std::string_view meeting_id) {
   return SubscriptionsFrom(executor.Query(
-      "SELECT s.subscriber_id, s.publisher_id, s.bitrate_bps FROM video_subscriptions s "
-      "JOIN meeting_participants p ON p.id = s.subscriber_id "
-      "WHERE p.meeting_id = ? AND p.left_at IS NULL ORDER BY s.subscriber_id, s.publisher_id",
+      std::string(kSubscriptionColumns) +
+          "WHERE sub.meeting_id = ? AND sub.left_at IS NULL ORDER BY s.subscriber_id, "
+          "s.publisher_id",
       {meeting_id}));
 }
 

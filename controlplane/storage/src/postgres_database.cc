@@ -6,8 +6,11 @@
 
 #include <charconv>
 #include <cstdlib>
+#include <functional>
+#include <memory>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "connection_pool.h"
 #include "mgw/storage/placeholders.h"
@@ -44,6 +47,12 @@ std::string Shorten(std::string_view sql) {
   constexpr std::size_t kMax = 200;
   return sql.size() <= kMax ? std::string(sql) : std::string(sql.substr(0, kMax)) + "...";
 }
+
+// Lets the statement cache be searched with the caller's string_view, without a copy per call.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+};
 
 std::string TrimmedMessage(const char* message) {
   std::string text = message != nullptr ? message : "";
@@ -112,11 +121,10 @@ class PostgresConnection final : public Connection {
   }
 
   std::vector<Row> Query(std::string_view sql, const Params& params) override {
-    Result result = Run(sql, params);
+    std::shared_ptr<const std::vector<std::string>> names;
+    Result result = Run(sql, params, &names);
     const int rows = PQntuples(result.get());
     const int columns = PQnfields(result.get());
-    auto names = std::make_shared<std::vector<std::string>>();
-    for (int c = 0; c < columns; ++c) names->emplace_back(PQfname(result.get(), c));
     std::vector<Row> out;
     out.reserve(static_cast<std::size_t>(rows));
     for (int r = 0; r < rows; ++r) {
@@ -165,6 +173,8 @@ class PostgresConnection final : public Connection {
   struct Prepared {
     std::string name;
     int parameter_count = 0;
+    // Read once from the description: every row the statement returns shares them.
+    std::shared_ptr<const std::vector<std::string>> column_names;
   };
 
   explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
@@ -190,8 +200,7 @@ class PostgresConnection final : public Connection {
   Result Exec(const std::string& sql) { return Check(PQexec(conn_, sql.c_str()), sql); }
 
   const Prepared& Prepare(std::string_view sql) {
-    const std::string key(sql);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+    if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
     if (cache_.size() >= kMaxCachedStatements) {
       if (PQtransactionStatus(conn_) == PQTRANS_IDLE) {
         Exec("DEALLOCATE ALL");
@@ -203,11 +212,19 @@ class PostgresConnection final : public Connection {
     Check(PQprepare(conn_, prepared.name.c_str(), text.c_str(), 0, nullptr), sql);
     Result description = Check(PQdescribePrepared(conn_, prepared.name.c_str()), sql);
     prepared.parameter_count = PQnparams(description.get());
-    return cache_.emplace(key, std::move(prepared)).first->second;
+    auto names = std::make_shared<std::vector<std::string>>();
+    for (int c = 0; c < PQnfields(description.get()); ++c) {
+      names->emplace_back(PQfname(description.get(), c));
+    }
+    prepared.column_names = std::move(names);
+    return cache_.emplace(std::string(sql), std::move(prepared)).first->second;
   }
 
-  Result Run(std::string_view sql, const Params& params) {
+  // `column_names`, when given, receives the statement's column names.
+  Result Run(std::string_view sql, const Params& params,
+             std::shared_ptr<const std::vector<std::string>>* column_names = nullptr) {
     const Prepared& prepared = Prepare(sql);
+    if (column_names != nullptr) *column_names = prepared.column_names;
     if (static_cast<std::size_t>(prepared.parameter_count) != params.size()) {
       throw StorageError(StorageErrorKind::kInvalidArgument,
                          fmt::format("statement takes {} parameters, {} given: {}",
@@ -237,7 +254,7 @@ class PostgresConnection final : public Connection {
   }
 
   PGconn* conn_;
-  std::unordered_map<std::string, Prepared> cache_;
+  std::unordered_map<std::string, Prepared, SqlHash, std::equal_to<>> cache_;
   std::uint64_t statement_counter_ = 0;
 };
 

@@ -12,7 +12,7 @@ namespace {
 constexpr const char* kColumns =
     "id, meeting_id, state, recorder, claims, lease_expires_at, token_id, file_name, location, "
     "link, link_expires_at, sha256, size_bytes, duration_ms, manifest, error, created_at, "
-    "updated_at, completed_at";
+    "updated_at, completed_at, segments";
 
 constexpr std::array<std::string_view, 6> kStateNames = {"requested", "assigned", "recording",
                                                          "uploading", "done",     "failed"};
@@ -41,6 +41,7 @@ RecordingRow FromRow(const Row& row) {
                       .size_bytes = row.GetOptionalInt64(12),
                       .duration_ms = row.GetOptionalInt64(13),
                       .manifest = row.GetOptionalString(14),
+                      .segments = row.GetOptionalString(19),
                       .error = row.GetOptionalString(15),
                       .created_at = FromUnixMillis(row.GetInt64(16)),
                       .updated_at = FromUnixMillis(row.GetInt64(17)),
@@ -155,10 +156,10 @@ bool RecordingStore::Complete(SqlExecutor& executor, std::int64_t id, int claims
              fmt::format("UPDATE recordings SET state = 'done', location = $1, link = $2, "
                          "link_expires_at = $3, sha256 = $4, size_bytes = $5, duration_ms = $6, "
                          "manifest = $7, lease_expires_at = NULL, updated_at = $8, "
-                         "completed_at = $8 WHERE id = $9 AND claims = $10 AND {}",
+                         "completed_at = $8, segments = $11 WHERE id = $9 AND claims = $10 AND {}",
                          kLive),
              {result.location, result.link, link_expires, result.sha256, result.size_bytes,
-              result.duration_ms, result.manifest, now, id, claims}) > 0;
+              result.duration_ms, result.manifest, now, id, claims, result.segments}) > 0;
 }
 
 std::vector<std::string> RecordingStore::Recipients(SqlExecutor& executor,

@@ -3,8 +3,12 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "connection_pool.h"
 #include "mgw/storage/placeholders.h"
@@ -51,6 +55,12 @@ std::string Shorten(std::string_view sql) {
   constexpr std::size_t kMax = 200;
   return sql.size() <= kMax ? std::string(sql) : std::string(sql.substr(0, kMax)) + "...";
 }
+
+// Lets the statement cache be searched with the caller's string_view, without a copy per call.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+};
 
 bool IsBlank(const char* text) {
   for (; *text != '\0'; ++text) {
@@ -131,14 +141,19 @@ class SqliteConnection final : public Connection {
                        fmt::format("sqlite: {} (in: {})", message, Shorten(sql)));
   }
 
+  // A prepared statement and its column names, read once: every row it returns shares them.
+  struct Cached {
+    sqlite3_stmt* statement = nullptr;
+    std::shared_ptr<const std::vector<std::string>> names;
+  };
+
   void FlushCache() {
-    for (auto& [sql, statement] : cache_) sqlite3_finalize(statement);
+    for (auto& [sql, cached] : cache_) sqlite3_finalize(cached.statement);
     cache_.clear();
   }
 
-  sqlite3_stmt* Prepare(std::string_view sql) {
-    const std::string key(sql);
-    if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  const Cached& Prepare(std::string_view sql) {
+    if (auto it = cache_.find(sql); it != cache_.end()) return it->second;
     if (cache_.size() >= kMaxCachedStatements) FlushCache();
     const std::string text = TranslatePlaceholders(sql, Dialect::kSqlite);
     sqlite3_stmt* statement = nullptr;
@@ -152,8 +167,10 @@ class SqliteConnection final : public Connection {
           StorageErrorKind::kInvalidArgument,
           "expected exactly one statement (use ExecuteScript for several): " + Shorten(sql));
     }
-    cache_.emplace(key, statement);
-    return statement;
+    auto names = std::make_shared<std::vector<std::string>>();
+    const int columns = sqlite3_column_count(statement);
+    for (int c = 0; c < columns; ++c) names->emplace_back(sqlite3_column_name(statement, c));
+    return cache_.emplace(std::string(sql), Cached{statement, std::move(names)}).first->second;
   }
 
   // True when `tail` (what follows the first statement) holds no further statement.
@@ -213,7 +230,8 @@ class SqliteConnection final : public Connection {
 
   // Runs one statement; collects its rows into `rows` when given. Returns rows changed.
   std::int64_t Run(std::string_view sql, const Params& params, std::vector<Row>* rows) {
-    sqlite3_stmt* statement = Prepare(sql);
+    const Cached& cached = Prepare(sql);
+    sqlite3_stmt* statement = cached.statement;
     struct ResetOnExit {
       sqlite3_stmt* statement;
       ~ResetOnExit() {
@@ -224,7 +242,6 @@ class SqliteConnection final : public Connection {
     Bind(statement, params, sql);
 
     const sqlite3_int64 changes_before = sqlite3_total_changes64(db_);
-    std::shared_ptr<const std::vector<std::string>> names;
     const int columns = sqlite3_column_count(statement);
     for (;;) {
       const int rc = sqlite3_step(statement);
@@ -234,15 +251,10 @@ class SqliteConnection final : public Connection {
         Throw(code != SQLITE_OK ? sqlite3_extended_errcode(db_) : rc, sqlite3_errmsg(db_), sql);
       }
       if (rows == nullptr) continue;
-      if (!names) {
-        auto list = std::make_shared<std::vector<std::string>>();
-        for (int c = 0; c < columns; ++c) list->emplace_back(sqlite3_column_name(statement, c));
-        names = std::move(list);
-      }
       std::vector<Value> values;
       values.reserve(static_cast<std::size_t>(columns));
       for (int c = 0; c < columns; ++c) values.push_back(ColumnValue(statement, c));
-      rows->emplace_back(names, std::move(values));
+      rows->emplace_back(cached.names, std::move(values));
     }
     if (sqlite3_stmt_readonly(statement) != 0) return 0;
     if (sqlite3_total_changes64(db_) == changes_before) return 0;
@@ -250,12 +262,17 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string, Cached, SqlHash, std::equal_to<>> cache_;
 };
 
 }  // namespace
 
 std::unique_ptr<SqliteDatabase> SqliteDatabase::Open(SqliteOptions options) {
+  // Memory statistics (on by default) take a global mutex around every SQLite allocation, which
+  // every query makes; nothing reads them. Only possible before SQLite initializes, hence once,
+  // and refused (harmlessly) when something in the process already used SQLite.
+  static std::once_flag memstatus_off;
+  std::call_once(memstatus_off, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
   // Every connection to ":memory:" would be a separate, empty database.
   if (options.path == ":memory:" || options.path.empty()) {
     options.path = ":memory:";

@@ -46,8 +46,8 @@ int OpenOne(const BackendConfig& config, const Endpoint& local, bool nonblocking
     ok = SetIntOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_PROBE, "IP_MTU_DISCOVER", error);
   }
   if (ok && family == AF_INET6) {
-    ok = SetIntOption(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE,
-                      "IPV6_MTU_DISCOVER", error);
+    ok = SetIntOption(fd, IPPROTO_IPV6, IPV6_MTU_DISCOVER, IPV6_PMTUDISC_PROBE, "IPV6_MTU_DISCOVER",
+                      error);
   }
   if (ok && config.socket_receive_buffer > 0) {
     ok = SetIntOption(fd, SOL_SOCKET, SO_RCVBUF, config.socket_receive_buffer, "SO_RCVBUF", error);

@@ -161,5 +161,67 @@ TEST(ControlplaneTlsTest, ServesHttpsAndWss) {
   EXPECT_EQ(ws.reason().code, websocket::close_code::policy_error);
 }
 
+// `mgwctl api signalling` over wss:// (an https:// --url): trusting the server through --ca or
+// not checking it (--insecure); refused (69, the TLS error named) when it cannot trust it, and
+// --ca with a ws:// URL or an unreadable --ca is a usage error (64).
+TEST(ControlplaneTlsTest, MgwctlSignallingOverWss) {
+  TempDir dir("mgw-cp-tls");
+  TestCertificate certificate = MakeTestCertificate(dir, "server");
+  ChildProcess child(ControlplaneOptions(dir, certificate.cert_file, certificate.key_file));
+  auto match = child.WaitForLine(std::regex(R"(API on https://127\.0\.0\.1:(\d+)/)"), 60s);
+  ASSERT_TRUE(match) << child.output();
+  const std::string base = "https://127.0.0.1:" + (*match)[1].str();
+
+  ChildProcess login({.args = {BinaryPath("mgwctl"), "api", "login", "admin", "admin-password-1234",
+                               "--url", base, "--json"},
+                      .env = {{"SSL_CERT_FILE", certificate.cert_file}},
+                      .unset_env = {}});
+  ASSERT_EQ(login.WaitForExit(30s), 0) << login.output();
+  const std::regex token_field(R"re("token"\s*:\s*"([^"]+)")re");
+  std::smatch token;
+  const std::string login_output = login.output();
+  ASSERT_TRUE(std::regex_search(login_output, token, token_field)) << login_output;
+
+  // The server's answers to JOIN (with RTX announced; no such meeting) and to a message that
+  // fails its schema.
+  const auto signalling = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {BinaryPath("mgwctl"), "api", "signalling", "no-such"};
+    for (std::string arg :
+         {std::string("--url"), base, std::string("--token"), token[1].str(), std::string("--send"),
+          std::string(R"({"content_type":"LEAVE"})"), std::string("--wait"), std::string("2"),
+          std::string("--rtx-payload-type"), std::string("97")}) {
+      args.push_back(std::move(arg));
+    }
+    for (std::string& arg : extra) args.push_back(std::move(arg));
+    return ChildProcess({.args = std::move(args), .env = {}, .unset_env = {"SSL_CERT_FILE"}});
+  };
+  for (auto extra : {std::vector<std::string>{"--ca", certificate.cert_file},
+                     std::vector<std::string>{"--insecure"}}) {
+    SCOPED_TRACE(extra[0]);
+    ChildProcess run = signalling(extra);
+    EXPECT_EQ(run.WaitForExit(30s), 0) << run.output();
+    EXPECT_NE(run.output().find(R"("content_type":"JOIN_DENIED")"), std::string::npos)
+        << run.output();
+    EXPECT_NE(run.output().find(R"("content_type":"ERROR")"), std::string::npos) << run.output();
+  }
+
+  ChildProcess untrusting = signalling({});
+  EXPECT_EQ(untrusting.WaitForExit(30s), 69) << untrusting.output();
+  EXPECT_NE(untrusting.output().find("certificate verify failed"), std::string::npos)
+      << untrusting.output();
+  // Another certificate as the CA: the server's is not signed by it.
+  TestCertificate other = MakeTestCertificate(dir, "other");
+  ChildProcess wrong_ca = signalling({"--ca", other.cert_file});
+  EXPECT_EQ(wrong_ca.WaitForExit(30s), 69) << wrong_ca.output();
+
+  ChildProcess unreadable = signalling({"--ca", dir.File("missing.pem")});
+  EXPECT_EQ(unreadable.WaitForExit(30s), 64) << unreadable.output();
+  ChildProcess plain({.args = {BinaryPath("mgwctl"), "api", "signalling", "m1", "--url",
+                               "http://127.0.0.1:1", "--insecure"},
+                      .env = {},
+                      .unset_env = {}});
+  EXPECT_EQ(plain.WaitForExit(30s), 64) << plain.output();
+}
+
 }  // namespace
 }  // namespace mgw::testing

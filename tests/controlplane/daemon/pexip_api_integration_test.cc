@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -446,6 +447,54 @@ TEST_P(PexipApiTest, AliasesAreUniqueAcrossConferences) {
   auto b_now = Pexip("GET", ConferencePath(b)).Json();
   ASSERT_EQ(b_now.at("aliases").as_array().size(), 1u);  // the set was replaced
   EXPECT_EQ(Pexip("DELETE", alias_path).status, 404);    // 7000002 went with the replacement
+}
+
+// The Pexip routes sit behind the per-caller request limiter like every other route: the Basic
+// credentials are one caller; an administrator's token shares its account's bucket with the rest
+// of the API (spent here on GET /meeting) and is refused on a Pexip route once it is empty.
+TEST_P(PexipApiTest, PexipRoutesAreRateLimitedPerCaller) {
+  TempDir dir;
+  std::optional<std::string> uri;
+  if (postgres_uri_) uri = SharedPostgresServer().CreateDatabase();
+  ControlplaneProcess limited(dir.File("state"), uri,
+                              {{"MGW_PEXIP_USERNAME", kPexipUser},
+                               {"MGW_PEXIP_PASSWORD", kPexipPassword},
+                               {"MGW_CONTROLPLANE_RATE_LIMIT_REQUESTS_PER_SECOND", "1"},
+                               {"MGW_CONTROLPLANE_RATE_LIMIT_BURST", "5"}});
+  ASSERT_TRUE(limited.started()) << limited.child().output();
+  ApiClient api(limited.port(), records_);
+  const auto refused_after = [](const std::function<ApiClient::Reply()>& call, int* ok) {
+    ApiClient::Reply refused;
+    for (int i = 0; i < 10; ++i) {
+      ApiClient::Reply reply = call();
+      if (reply.status != 200) return reply;
+      ++*ok;
+    }
+    return refused;
+  };
+  int ok = 0;
+  ApiClient::Reply refused = refused_after(
+      [&] {
+        return api.Call("GET", kConferences, "", std::nullopt, {{"authorization", kBasic}});
+      },
+      &ok);
+  // Five at once, perhaps one more if a second passed meanwhile; then refused.
+  EXPECT_GE(ok, 5);
+  EXPECT_LE(ok, 7);
+  EXPECT_EQ(refused.status, 429) << refused.body;
+  EXPECT_EQ(refused.ProblemType(), "/problems/rate-limited");
+  ASSERT_TRUE(refused.Header("retry-after"));
+  EXPECT_GE(std::stoi(*refused.Header("retry-after")), 1);
+
+  // Another caller (the administrator's token) still has its own budget, shared across routes.
+  const std::string admin = api.Login("admin", ControlplaneProcess::kAdminPassword);
+  ok = 0;
+  refused = refused_after([&] { return api.Call("GET", "/meeting", "", admin); }, &ok);
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_GE(ok, 4);
+  auto pexip = api.Call("GET", kConferences, "", admin);
+  EXPECT_EQ(pexip.status, 429) << pexip.body;
+  EXPECT_TRUE(pexip.Header("retry-after").has_value());
 }
 
 }  // namespace

@@ -109,6 +109,17 @@ TEST_F(RecordingServiceTest, CompletionTellsEveryoneAndTheMeetingIsDeleted) {
                                   .size_bytes = 10,
                                   .duration_ms = 6000,
                                   .manifest = "{}"};
+  // Two files (a participant joined after the first one's header): both links go out.
+  boost::json::array segments;
+  for (const char* name : {"f.mkv", "g.mkv"}) {
+    segments.push_back({{"file_name", name},
+                        {"location", std::string("s3://b/") + name},
+                        {"link", std::string("https://s3.example/b/") + name + "?sig=" + name},
+                        {"sha256", std::string(64, 'f')},
+                        {"size_bytes", 10},
+                        {"duration_ms", 3000}});
+  }
+  result.segments = boost::json::serialize(segments);
   try {
     r.Complete(claim->recording.id, claim->recording.claims + 1, result);
     ADD_FAILURE() << "a stale claim completed";
@@ -127,11 +138,15 @@ TEST_F(RecordingServiceTest, CompletionTellsEveryoneAndTheMeetingIsDeleted) {
   EXPECT_EQ(hook.at("url").as_string(), "http://198.18.0.10/hooks");
   EXPECT_EQ(hook.at("event").as_string(), "recording.ready");
   EXPECT_EQ(hook.at("body").at("link").as_string(), result.link);
+  EXPECT_EQ(hook.at("body").at("segments"), segments);
   const std::vector<storage::Job> emails = Jobs(kEmailJobKind);
   ASSERT_EQ(emails.size(), 2u);
   for (const storage::Job& job : emails) {
     EXPECT_NE(job.payload.find("X-Amz-Signature=abc"), std::string::npos) << job.payload;
+    EXPECT_NE(job.payload.find("?sig=f.mkv"), std::string::npos) << job.payload;
+    EXPECT_NE(job.payload.find("?sig=g.mkv"), std::string::npos) << job.payload;
   }
+  EXPECT_EQ(done.segments, result.segments);
 
   // The runner carries out the deletion (the notification kinds have no handler here).
   JobRunner runner(services_->job_store);

@@ -109,9 +109,11 @@ TEST_P(RecordingStoreTest, ClaimsTheOldestAndAgainOnlyAfterTheLeaseExpires) {
                                 .sha256 = std::string(64, 'a'),
                                 .size_bytes = 1234,
                                 .duration_ms = 6000,
-                                .manifest = R"({"streams":[]})"}));
+                                .manifest = R"({"streams":[]})",
+                                .segments = R"([{"file_name":"m1_1.mkv"}])"}));
   const RecordingRow done = *store().Find(db(), first.id);
   EXPECT_EQ(done.state, RecordingState::kDone);
+  EXPECT_EQ(done.segments, R"([{"file_name":"m1_1.mkv"}])");  // migration 0009
   EXPECT_EQ(done.size_bytes, 1234);
   EXPECT_EQ(done.link_expires_at, clock_.Now() + 1h);
   EXPECT_EQ(done.completed_at, clock_.Now());

@@ -71,12 +71,18 @@ TEST_P(SignallingStoresTest, MediaAndSubscriptionsFollowParticipations) {
                   .video_ssrc = 2,
                   .srtp_suite = "AES_CM_128_HMAC_SHA1_80",
                   .srtp_rx_key = "rx",
-                  .srtp_tx_key = "tx"});
-  media.SetMedia(db(), b->participation_id, {.audio_ssrc = 3, .video_ssrc = 4});
+                  .srtp_tx_key = "tx",
+                  .video_rtx_ssrc = 4000000001u,
+                  .rtx_payload_type = 97});
+  media.SetMedia(db(), b->participation_id,
+                 {.audio_ssrc = 3, .video_ssrc = 4, .video_rtx_ssrc = 5});
   a = media.FindOpen(db(), "m1", alice);
   ASSERT_TRUE(a->media);
   EXPECT_EQ(a->media->audio_ssrc, 4000000000u);  // all 32 bits survive
   EXPECT_EQ(a->media->srtp_rx_key, "rx");
+  EXPECT_EQ(a->media->video_rtx_ssrc, 4000000001u);  // RFC 4588 (0008)
+  EXPECT_EQ(a->media->rtx_payload_type, std::optional<std::uint8_t>(97));
+  EXPECT_FALSE(media.FindOpen(db(), "m1", bob)->media->rtx_payload_type);
   EXPECT_TRUE(media.FindOpen(db(), "m1", bob)->media->srtp_suite.empty());  // plain RTP
   EXPECT_EQ(media.ListOpen(db(), "m1").size(), 2u);
 
@@ -86,6 +92,16 @@ TEST_P(SignallingStoresTest, MediaAndSubscriptionsFollowParticipations) {
   ASSERT_EQ(media.SubscriptionsOf(db(), a->participation_id).size(), 1u);
   EXPECT_EQ(media.SubscriptionsOf(db(), a->participation_id)[0].bitrate_bps, 700000);
   EXPECT_EQ(media.SubscriptionsInMeeting(db(), "m1").size(), 2u);
+  // A leg's RTX stream: the publisher's RTX SSRC with the subscriber's payload type, only when
+  // the subscriber announced one (b did not).
+  for (const VideoSubscription& s : media.SubscriptionsInMeeting(db(), "m1")) {
+    if (s.subscriber_id == a->participation_id) {
+      EXPECT_EQ(s.rtx, (RtxStream{5, 97}));
+    } else {
+      EXPECT_FALSE(s.rtx);
+    }
+  }
+  EXPECT_EQ(media.SubscriptionsOf(db(), a->participation_id)[0].rtx, (RtxStream{5, 97}));
   media.Unsubscribe(db(), b->participation_id, a->participation_id);
   EXPECT_EQ(media.SubscriptionsInMeeting(db(), "m1").size(), 1u);
   // Leaving drops the subscriptions to and from the participation.

@@ -7,6 +7,7 @@
 #include "mgw/service/login_rate_limiter.h"
 #include "mgw/service/meeting_service.h"
 #include "mgw/service/recording_service.h"
+#include "mgw/service/room_service.h"
 #include "mgw/service/schedule_service.h"
 #include "mgw/service/signalling_service.h"
 #include "mgw/storage/account_store.h"
@@ -21,6 +22,7 @@
 #include "mgw/storage/meeting_store.h"
 #include "mgw/storage/participant_media_store.h"
 #include "mgw/storage/recording_store.h"
+#include "mgw/storage/room_store.h"
 #include "mgw/storage/schedule_store.h"
 #include "mgw/storage/token_store.h"
 
@@ -32,6 +34,7 @@ struct ServiceOptions {
   storage::JobStoreOptions jobs;  // attempts, backoff, lease (controlplane.jobs.*)
   RecordingOptions recordings;
   ScheduleOptions schedules;
+  RoomOptions rooms;  // conferences.pin_lockout.*
 };
 
 // Every store and service of the control plane over one Database and Clock, wired once at
@@ -63,7 +66,10 @@ struct Services {
         schedule_store(db, clock),
         alias_numbers(clock),
         schedules(database, clock, schedule_store, alias_numbers, job_store, conferences,
-                  options.schedules) {}
+                  options.schedules),
+        room_store(clock),
+        rooms(database, clock, room_store, conference_store, conferences, meeting_store, node_store,
+              media_store, options.rooms) {}
   Services(const Services&) = delete;
   Services& operator=(const Services&) = delete;
 
@@ -90,6 +96,8 @@ struct Services {
   storage::ScheduleStore schedule_store;
   storage::AliasNumberStore alias_numbers;
   ScheduleService schedules;
+  storage::RoomStore room_store;
+  RoomService rooms;
 };
 
 }  // namespace mgw::service

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@ struct FeedChange {
   std::vector<std::int64_t> remove;  // publishers' participation ids
   std::vector<std::int64_t> add;
   std::int64_t bitrate_bps = 0;  // for each added feed
+  // Set by ChangeFeeds for the added feeds that get an RFC 4588 stream (by publisher): they are
+  // programmed with `subscribe` and its rtx fields (a `swap` carries none).
+  std::map<std::int64_t, storage::RtxStream> rtx;
 };
 
 // The database side of WebSocket signalling: joining with media (SSRCs and SRTP keys from
@@ -47,11 +51,13 @@ class SignallingService {
       : db_(db), meetings_(meetings), nodes_(nodes), media_(media) {}
 
   // Opens (or resumes) the caller's participation and allocates its media when it has none;
-  // `program` runs only when media was allocated by this call. A recorder joins with role
+  // `program` runs only when media was allocated by this call. `rtx_payload_type`: the client
+  // speaks RFC 4588 with that payload type (kept with its media). A recorder joins with role
   // "recorder" and must be the host or an administrator.
   SignallingJoin Join(const Caller& caller, std::string_view meeting_id,
                       std::optional<std::string> display_name, bool recorder, bool srtp,
-                      const ProgramJoin& program);
+                      const ProgramJoin& program,
+                      std::optional<std::uint8_t> rtx_payload_type = std::nullopt);
   // Closes the caller's participation and drops its subscriptions; the participation, or none
   // when the caller was not in the meeting.
   std::optional<storage::ParticipantMedia> Leave(const Caller& caller, std::string_view meeting_id);
@@ -64,8 +70,9 @@ class SignallingService {
                                                       const ProgramFeeds& program);
   std::vector<storage::ParticipantMedia> Users(std::string_view meeting_id);
 
-  // Fresh media: two distinct non-zero SSRCs and, with `srtp`, AES_CM_128_HMAC_SHA1_80 keys (30
-  // bytes each); without, plain RTP (clients that cannot do SRTP; tests).
+  // Fresh media: three distinct non-zero SSRCs (audio, video, video RTX) and, with `srtp`,
+  // AES_CM_128_HMAC_SHA1_80 keys (30 bytes each); without, plain RTP (clients that cannot do SRTP;
+  // tests).
   static storage::MediaAllocation AllocateMedia(bool srtp);
 
  private:

@@ -9,6 +9,7 @@
 
 #include "mgw/storage/clock.h"
 #include "mgw/storage/database.h"
+#include "mgw/storage/dataplane_node_store.h"
 
 namespace mgw::storage {
 
@@ -25,6 +26,12 @@ struct Meeting {
   std::optional<TimePoint> ended_at;
   std::optional<TimePoint> recording_requested_at;
   std::int64_t participant_count = 0;  // open participations
+};
+
+// A meeting and the node it is placed on (none when it has none, or the node row is gone).
+struct MeetingWithNode {
+  Meeting meeting;
+  std::optional<DataplaneNode> node;
 };
 
 struct NewMeeting {
@@ -62,6 +69,8 @@ class MeetingStore {
   Meeting Create(SqlExecutor& executor, const NewMeeting& meeting);
   std::optional<Meeting> Find(SqlExecutor& executor, std::string_view id);
   std::optional<Meeting> Find(std::string_view id) { return Find(db_, id); }
+  // The meeting with its node, in one statement (one read, one round trip to PostgreSQL).
+  std::optional<MeetingWithNode> FindWithNode(SqlExecutor& executor, std::string_view id);
   // Takes the meeting's row lock (a no-op UPDATE) so concurrent changes to one meeting serialize
   // on both databases. False when there is no such meeting.
   bool Lock(SqlExecutor& executor, std::string_view id);

@@ -19,6 +19,18 @@ struct MediaAllocation {
   std::string srtp_suite;   // "AES_CM_128_HMAC_SHA1_80", or empty: plain RTP (keys empty too)
   std::string srtp_rx_key;  // base64 master key + salt: protects what the participant sends
   std::string srtp_tx_key;  // base64: protects what it receives
+  // RFC 4588 (0008): the SSRC of its video retransmissions (0: none, joined before 0008), and
+  // the RTX payload type it announced (none: it does not speak RTX).
+  std::uint32_t video_rtx_ssrc = 0;
+  std::optional<std::uint8_t> rtx_payload_type;
+};
+
+// A leg's RFC 4588 stream: the subscriber receives retransmissions of the feed on `ssrc` (the
+// publisher's video_rtx_ssrc) with `payload_type` (the one the subscriber announced).
+struct RtxStream {
+  std::uint32_t ssrc = 0;
+  std::uint8_t payload_type = 0;
+  bool operator==(const RtxStream&) const = default;
 };
 
 // One open participation as signalling and the dataplane see it.
@@ -35,6 +47,9 @@ struct VideoSubscription {
   std::int64_t subscriber_id = 0;
   std::int64_t publisher_id = 0;
   std::int64_t bitrate_bps = 0;
+  // Derived when read (not a column of its own): set when the subscriber announced an RTX
+  // payload type and the publisher has an RTX SSRC.
+  std::optional<RtxStream> rtx = std::nullopt;
 };
 
 // Participations' media and their video subscriptions: what is needed to program a dataplane,

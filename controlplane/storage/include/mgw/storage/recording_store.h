@@ -33,6 +33,7 @@ struct RecordingRow {
   std::optional<std::int64_t> size_bytes;
   std::optional<std::int64_t> duration_ms;
   std::optional<std::string> manifest;  // JSON text
+  std::optional<std::string> segments;  // JSON array text (migration 0009); NULL before
   std::optional<std::string> error;
   TimePoint created_at;
   TimePoint updated_at;
@@ -47,6 +48,8 @@ struct RecordingResult {
   std::int64_t size_bytes = 0;
   std::int64_t duration_ms = 0;
   std::string manifest;  // JSON text
+  // Every file of the recording, a JSON array (migration 0009); the fields above are the first's.
+  std::optional<std::string> segments;
 };
 
 // The recordings table: the recorder's work queue and the record of each recording. Calls that

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "mgw/rec/audio_mixer.h"
 #include "mgw/rec/codec.h"
 #include "mgw/rec/jitter_buffer.h"
 #include "mgw/rec/media_clock.h"
@@ -68,8 +69,16 @@ struct TrackSummary {
   std::vector<GapEvent> gaps;  // the first kMaxGapsListed; packets_lost has the total
 };
 
+// The mixed audio track (Options::mix_audio); also listed in `tracks`, labelled kMixLabel.
+struct MixSummary {
+  int stream = -1;  // -1: no mix in the file
+  int sources = 0;
+  AudioMixer::Stats stats;
+};
+
 struct RecordingSummary {
   std::vector<TrackSummary> tracks;
+  MixSummary mix;
   std::vector<SsrcChangeEvent> ssrc_changes;
   int64_t duration_us = 0;
   bool sink_ok = true;
@@ -83,7 +92,14 @@ class Recording {
     JitterBuffer::Options jitter;
     std::chrono::milliseconds header_wait{3000};
     std::chrono::milliseconds keyframe_request_interval{1000};
+    // One more track: every audio track in the file decoded, mixed and encoded again (libopus).
+    bool mix_audio = false;
+    // How far behind `now` the mix runs, on top of the jitter buffer's max_delay, so frames
+    // released late still make it in.
+    std::chrono::milliseconds mix_delay{200};
   };
+
+  static constexpr const char* kMixLabel = "mixed audio";
 
   class Listener {
    public:
@@ -113,10 +129,13 @@ class Recording {
  private:
   class Track;
   struct PendingFrame;
+  class MixWriter;
 
   void OnTrackFrame(Track& track, const EncodedFrame& frame);
   void MaybeOpen(TimePoint now, bool force);
   void Open();
+  void OpenMix();
+  void RunMix(TimePoint now);
 
   MediaSink& sink_;
   TimePoint start_;
@@ -126,6 +145,11 @@ class Recording {
   std::vector<std::unique_ptr<Track>> tracks_;
   std::vector<std::unique_ptr<PendingFrame>> pending_;
   std::vector<SsrcChangeEvent> ssrc_changes_;
+  std::unique_ptr<MixWriter> mix_writer_;
+  std::unique_ptr<AudioMixer> mixer_;
+  int mix_stream_ = -1;
+  int mix_sources_ = 0;
+  int64_t mix_end_ = 0;  // end of the last mixed frame written, 48 kHz ticks
   TimePoint now_;
   bool opened_ = false;
   bool finished_ = false;
