@@ -15,7 +15,6 @@
 namespace mgw::bench {
 namespace {
 constexpr uint32_t kMaxSockets = 64;
-constexpr uint16_t kSeqWindowMask = 0x3FFF;
 }  // namespace
 
 UdpGenerator::UdpGenerator(const Topology& topology, size_t packet_size, uint32_t target_address,
@@ -24,7 +23,7 @@ UdpGenerator::UdpGenerator(const Topology& topology, size_t packet_size, uint32_
       packet_size_(packet_size),
       target_address_(target_address),
       target_port_(target_port),
-      seq_(topology.publishers, 0) {
+      packets_(topology.publishers, 0) {
   const uint32_t count = std::min(topology.publishers, kMaxSockets);
   for (uint32_t i = 0; i < count; ++i) sockets_.push_back(OpenUdpSocket(INADDR_LOOPBACK, 0, false));
 }
@@ -75,11 +74,10 @@ UdpGenerator::Result UdpGenerator::Run(double rate_pps, double seconds, uint8_t 
     for (size_t i = 0; i < per_send; ++i) {
       const uint32_t p = s + nsock * (cursor[s]++ % per_socket);
       WriteLoadPacket(buffers[i].data(), packet_size_, Topology::PublisherSsrc(p));
-      // Sequence numbers cycle within 16384: LegRewriter drops every packet more than 32768
-      // numbers after its last switch as stale (see perf/README.md, "Findings"), which would
-      // measure that bug instead of the forwarder.
-      const auto seq = static_cast<uint16_t>(seq_[p]++ & kSeqWindowMask);
-      StampLoadPacket(buffers[i].data(), seq, seq * 3000u, now, trial);
+      // A real stream: sequence numbers wrap at 16 bits, timestamps (90 kHz, 30 fps) at 32.
+      const uint32_t count = packets_[p]++;
+      const auto seq = static_cast<uint16_t>(count);
+      StampLoadPacket(buffers[i].data(), seq, count * 3000u, now, trial);
     }
     int n = sendmmsg(sockets_[s], msgs.data(), static_cast<unsigned>(per_send), 0);
     if (n > 0) result.sent += static_cast<uint64_t>(n);

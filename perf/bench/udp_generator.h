@@ -38,7 +38,7 @@ class UdpGenerator {
   uint32_t target_address_;
   uint16_t target_port_;
   std::vector<int> sockets_;
-  std::vector<uint16_t> seq_;  // per publisher
+  std::vector<uint32_t> packets_;  // sent per publisher: its sequence number and timestamp
 };
 
 }  // namespace mgw::bench

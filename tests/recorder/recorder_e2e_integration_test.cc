@@ -44,6 +44,7 @@
 #include "mgw/rec/upload_journal.h"
 #include "rtp_fixture.h"
 #include "signalling_client.h"
+#include "smtp_sink.h"
 #include "temp_dir.h"
 
 namespace mgw::testing {
@@ -129,15 +130,19 @@ class RecorderE2eTest : public ::testing::Test {
       return http::Response{204, "application/json", {}, ""};
     });
     webhook_->Start();
+    std::vector<std::pair<std::string, std::string>> env{
+        {"MGW_RECORDER_LEASE_SECONDS", "3"},
+        {"MGW_NOTIFICATIONS_RECORDING_WEBHOOK_URL",
+         "http://127.0.0.1:" + std::to_string(webhook_->port()) + "/hooks/mgw"}};
+#ifdef MGW_NODE_EXECUTABLE
+    // A real SMTP server receives the recipients' emails.
+    smtp_ = std::make_unique<mgw::testing::SmtpSink>(MGW_NODE_EXECUTABLE);
+    env.emplace_back("MGW_NOTIFICATIONS_SMTP_URL", smtp_->url());
+#endif
     std::filesystem::create_directories(runtime_dir());
     dataplane_ = std::make_unique<DataplaneProcess>(runtime_dir());
     ASSERT_TRUE(dataplane_->started()) << dataplane_->child().output();
-    controlplane_ = std::make_unique<ControlplaneProcess>(
-        dir_.File("state"), std::nullopt,
-        std::vector<std::pair<std::string, std::string>>{
-            {"MGW_RECORDER_LEASE_SECONDS", "3"},
-            {"MGW_NOTIFICATIONS_RECORDING_WEBHOOK_URL",
-             "http://127.0.0.1:" + std::to_string(webhook_->port()) + "/hooks/mgw"}});
+    controlplane_ = std::make_unique<ControlplaneProcess>(dir_.File("state"), std::nullopt, env);
     ASSERT_TRUE(controlplane_->started()) << controlplane_->child().output();
     const std::regex registered("node .* registered");
     ASSERT_TRUE(std::regex_search(controlplane_->child().output(), registered) ||
@@ -396,6 +401,7 @@ class RecorderE2eTest : public ::testing::Test {
   }
 
   std::unique_ptr<http::Server> webhook_;
+  std::unique_ptr<mgw::testing::SmtpSink> smtp_;  // when node is here
   std::mutex webhook_mutex_;
   std::vector<std::string> webhook_bodies_;
   TempDir dir_{"mgw-recorder-e2e"};
@@ -542,6 +548,20 @@ TEST_F(RecorderE2eTest, RecordsTwoParticipantsUntilEndAndDeliversTheFile) {
     const std::string payload = json::serialize(job.at("payload"));
     EXPECT_NE(payload.find(std::string(done->at("link").as_string())), std::string::npos)
         << payload;
+  }
+  // ... and the control plane's job runner delivered them over SMTP, one per recipient.
+  if (smtp_) {
+    std::set<std::string> to;
+    for (int i = 0; i < 2; ++i) {
+      const json::value message = smtp_->NextMessage();
+      for (const auto& address : message.at("to").as_array()) {
+        to.insert(std::string(address.as_string()));
+      }
+      const std::string body =
+          mgw::testing::MessageText(std::string(message.at("data").as_string()));
+      EXPECT_NE(body.find(std::string(done->at("link").as_string())), std::string::npos) << body;
+    }
+    EXPECT_EQ(to, (std::set<std::string>{alice->email, bob->email})) << smtp_->output();
   }
   EXPECT_TRUE(MeetingGone(30s, alice->token)) << controlplane_->child().output();
 

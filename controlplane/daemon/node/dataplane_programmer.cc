@@ -18,6 +18,7 @@ control::AddParticipant AddCommandFor(std::string_view meeting_id,
   add.recorder = participant.role == "recorder";
   if (!participant.media) return add;
   const storage::MediaAllocation& media = *participant.media;
+  add.address = media.declared_address;
   if (!media.srtp_suite.empty()) {
     control::SrtpKeys keys;
     keys.suite = media.srtp_suite == "AEAD_AES_128_GCM" ? control::SrtpSuite::kAeadAes128Gcm

@@ -259,12 +259,11 @@ void SignallingHandler::Join(SignallingSession& session, const json::object& mes
   try {
     joined = services_.signalling.Join(
         *state.caller, meeting_id, display_name, recorder, srtp,
-        [this, &address](const service::MeetingView& view, const storage::ParticipantMedia& self) {
-          control::AddParticipant add = AddCommandFor(view.meeting.id, self);
-          add.address = address;
-          CallDataplane(view.meeting.node_id.value_or(""), add);
+        [this](const service::MeetingView& view, const storage::ParticipantMedia& self) {
+          // The declared address travels with the media (and so to a restarted dataplane).
+          CallDataplane(view.meeting.node_id.value_or(""), AddCommandFor(view.meeting.id, self));
         },
-        rtx_payload_type);
+        rtx_payload_type, address);
   } catch (const service::ServiceError& e) {
     return Deny(session, meeting_id, e.detail().empty() ? e.title() : e.detail(), e.type());
   } catch (const control::ControlCallError& e) {

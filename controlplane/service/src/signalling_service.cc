@@ -72,7 +72,8 @@ storage::MediaAllocation SignallingService::AllocateMedia(bool srtp) {
 SignallingJoin SignallingService::Join(const Caller& caller, std::string_view meeting_id,
                                        std::optional<std::string> display_name, bool recorder,
                                        bool srtp, const ProgramJoin& program,
-                                       std::optional<std::uint8_t> rtx_payload_type) {
+                                       std::optional<std::uint8_t> rtx_payload_type,
+                                       std::optional<std::string> declared_address) {
   RequireScope(caller, storage::ApiKeyScope::kWrite);
   return storage::InTransaction(db_, [&](storage::Transaction& tx) {
     storage::Meeting meeting = RequireActive(meetings_, tx, meeting_id);
@@ -97,6 +98,7 @@ SignallingJoin SignallingService::Join(const Caller& caller, std::string_view me
     if (!self->media) {
       self->media = AllocateMedia(srtp);
       if (!recorder) self->media->rtx_payload_type = rtx_payload_type;
+      self->media->declared_address = std::move(declared_address);
       media_.SetMedia(tx, self->participation_id, *self->media);
       if (program) program(view, *self);
     }

@@ -7,7 +7,8 @@ namespace {
 
 constexpr const char* kColumns =
     "SELECT id, meeting_id, account_id, display_name, role, audio_ssrc, video_ssrc, srtp_suite, "
-    "srtp_rx_key, srtp_tx_key, video_rtx_ssrc, rtx_payload_type FROM meeting_participants ";
+    "srtp_rx_key, srtp_tx_key, video_rtx_ssrc, rtx_payload_type, media_address "
+    "FROM meeting_participants ";
 
 // A subscription with its leg's RTX stream: the publisher's RTX SSRC, the subscriber's payload
 // type (0008).
@@ -34,6 +35,7 @@ ParticipantMedia FromRow(const Row& row) {
     if (auto pt = row.GetOptionalInt64(11)) {
       p.media->rtx_payload_type = static_cast<std::uint8_t>(*pt);
     }
+    p.media->declared_address = row.GetOptionalString(12);
   }
   return p;
 }
@@ -82,12 +84,13 @@ void ParticipantMediaStore::SetMedia(SqlExecutor& executor, std::int64_t partici
                                      const MediaAllocation& media) {
   executor.Execute(
       "UPDATE meeting_participants SET audio_ssrc = ?, video_ssrc = ?, srtp_suite = ?, "
-      "srtp_rx_key = ?, srtp_tx_key = ?, video_rtx_ssrc = ?, rtx_payload_type = ? WHERE id = ?",
+      "srtp_rx_key = ?, srtp_tx_key = ?, video_rtx_ssrc = ?, rtx_payload_type = ?, "
+      "media_address = ? WHERE id = ?",
       {static_cast<std::int64_t>(media.audio_ssrc), static_cast<std::int64_t>(media.video_ssrc),
        OrNull(media.srtp_suite), OrNull(media.srtp_rx_key), OrNull(media.srtp_tx_key),
        media.video_rtx_ssrc == 0 ? Value() : Value(static_cast<std::int64_t>(media.video_rtx_ssrc)),
        media.rtx_payload_type ? Value(static_cast<std::int64_t>(*media.rtx_payload_type)) : Value(),
-       participation_id});
+       media.declared_address ? Value(*media.declared_address) : Value(), participation_id});
 }
 
 std::vector<std::string> ParticipantMediaStore::LiveMeetingsOnNode(SqlExecutor& executor,

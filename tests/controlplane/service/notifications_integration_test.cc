@@ -20,6 +20,7 @@
 #include "mgw/storage/job_store.h"
 #include "mgw/storage/migrations.h"
 #include "mgw/storage/sqlite_database.h"
+#include "smtp_sink.h"
 #include "temp_dir.h"
 #include "test_certificate.h"
 
@@ -236,34 +237,11 @@ TEST_F(NotificationsTest, EmailWithoutAnSmtpUrlIsDeadLetteredWithAClearError) {
 
 #ifdef MGW_NODE_EXECUTABLE
 
-// The SMTP server as a child process; its port comes from its first line.
-class SmtpSink {
+// The SMTP server as a child process (tests/support/smtp_sink.h) with this build's node.
+class SmtpSink : public mgw::testing::SmtpSink {
  public:
-  explicit SmtpSink(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {
-        MGW_NODE_EXECUTABLE, mgw::testing::SourcePath("tests/controlplane/service/smtp_sink.mjs")};
-    args.insert(args.end(), extra.begin(), extra.end());
-    process_ = std::make_unique<mgw::testing::ChildProcess>(
-        mgw::testing::ChildProcess::Options{.args = args});
-    auto match = process_->WaitForLine(std::regex("LISTENING ([0-9]+)"), 30s);
-    if (!match) throw std::runtime_error("smtp sink did not start: " + process_->output());
-    port_ = (*match)[1].str();
-  }
-
-  std::string url() const { return "smtp://127.0.0.1:" + port_; }
-
-  // The next accepted message, as the server received it.
-  boost::json::value NextMessage() {
-    auto match = process_->WaitForLine(std::regex("MESSAGE (.*)"), 30s);
-    if (!match) throw std::runtime_error("no message arrived: " + process_->output());
-    return boost::json::parse((*match)[1].str());
-  }
-
-  const std::string& output() const { return process_->output(); }
-
- private:
-  std::unique_ptr<mgw::testing::ChildProcess> process_;
-  std::string port_;
+  explicit SmtpSink(std::vector<std::string> extra = {})
+      : mgw::testing::SmtpSink(MGW_NODE_EXECUTABLE, std::move(extra)) {}
 };
 
 std::string HeaderOf(const std::string& message, const std::string& name) {
@@ -274,20 +252,7 @@ std::string HeaderOf(const std::string& message, const std::string& name) {
   return "";
 }
 
-std::string DecodeBase64(std::string text) {
-  std::erase_if(text, [](char c) { return c == '\r' || c == '\n'; });
-  std::string out(text.size(), '\0');
-  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0) return "<not base64>";
-  out.resize(static_cast<size_t>(n));
-  while (!text.empty() && text.back() == '=') {
-    text.pop_back();
-    out.pop_back();
-  }
-  return out;
-}
+using mgw::testing::DecodeBase64;
 
 TEST_F(NotificationsTest, EmailArrivesWithItsHeadersAndText) {
   SmtpSink sink;

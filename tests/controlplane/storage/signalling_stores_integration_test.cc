@@ -75,7 +75,10 @@ TEST_P(SignallingStoresTest, MediaAndSubscriptionsFollowParticipations) {
                   .video_rtx_ssrc = 4000000001u,
                   .rtx_payload_type = 97});
   media.SetMedia(db(), b->participation_id,
-                 {.audio_ssrc = 3, .video_ssrc = 4, .video_rtx_ssrc = 5});
+                 {.audio_ssrc = 3,
+                  .video_ssrc = 4,
+                  .video_rtx_ssrc = 5,
+                  .declared_address = "127.0.0.1:40123"});
   a = media.FindOpen(db(), "m1", alice);
   ASSERT_TRUE(a->media);
   EXPECT_EQ(a->media->audio_ssrc, 4000000000u);  // all 32 bits survive
@@ -83,6 +86,10 @@ TEST_P(SignallingStoresTest, MediaAndSubscriptionsFollowParticipations) {
   EXPECT_EQ(a->media->video_rtx_ssrc, 4000000001u);  // RFC 4588 (0008)
   EXPECT_EQ(a->media->rtx_payload_type, std::optional<std::uint8_t>(97));
   EXPECT_FALSE(media.FindOpen(db(), "m1", bob)->media->rtx_payload_type);
+  // A declared receive address (the recorder's, 0010) is kept for a restarted dataplane.
+  EXPECT_FALSE(a->media->declared_address);
+  EXPECT_EQ(media.FindOpen(db(), "m1", bob)->media->declared_address,
+            std::optional<std::string>("127.0.0.1:40123"));
   EXPECT_TRUE(media.FindOpen(db(), "m1", bob)->media->srtp_suite.empty());  // plain RTP
   EXPECT_EQ(media.ListOpen(db(), "m1").size(), 2u);
 

@@ -52,12 +52,14 @@ class SignallingService {
 
   // Opens (or resumes) the caller's participation and allocates its media when it has none;
   // `program` runs only when media was allocated by this call. `rtx_payload_type`: the client
-  // speaks RFC 4588 with that payload type (kept with its media). A recorder joins with role
+  // speaks RFC 4588 with that payload type (kept with its media); `declared_address`: where it
+  // receives ("ip:port", the recorder's), kept with its media too. A recorder joins with role
   // "recorder" and must be the host or an administrator.
   SignallingJoin Join(const Caller& caller, std::string_view meeting_id,
                       std::optional<std::string> display_name, bool recorder, bool srtp,
                       const ProgramJoin& program,
-                      std::optional<std::uint8_t> rtx_payload_type = std::nullopt);
+                      std::optional<std::uint8_t> rtx_payload_type = std::nullopt,
+                      std::optional<std::string> declared_address = std::nullopt);
   // Closes the caller's participation and drops its subscriptions; the participation, or none
   // when the caller was not in the meeting.
   std::optional<storage::ParticipantMedia> Leave(const Caller& caller, std::string_view meeting_id);

@@ -23,6 +23,9 @@ struct MediaAllocation {
   // the RTX payload type it announced (none: it does not speak RTX).
   std::uint32_t video_rtx_ssrc = 0;
   std::optional<std::uint8_t> rtx_payload_type;
+  // The address it said it receives on, "ip:port" (0010): the recorder, which publishes nothing
+  // the dataplane could latch. None: the dataplane learns it from the first packet.
+  std::optional<std::string> declared_address;
 };
 
 // A leg's RFC 4588 stream: the subscriber receives retransmissions of the feed on `ssrc` (the
