@@ -268,51 +268,14 @@ std::vector<storage::VideoSubscription> RoomService::ChangeFeeds(
     std::optional<storage::Meeting> meeting = meetings_.Find(tx, meeting_id);
     if (!meeting || meeting->state == storage::MeetingState::kEnded) throw MeetingGone(meeting_id);
     std::optional<storage::ParticipantMedia> self;
-    std::set<std::int64_t> open;
     for (storage::ParticipantMedia& p : media_.ListOpen(tx, meeting_id)) {
-      if (p.participation_id == participation_id) self = p;
-      if (p.media && p.role != "recorder") open.insert(p.participation_id);
+      if (p.participation_id == participation_id) self = std::move(p);
     }
     if (!self) {
       throw ServiceError(ErrorKind::kConflict, std::string(problem::kNotParticipant),
                          "Not a participant", fmt::format("you are not in meeting {}", meeting_id));
     }
-    std::set<std::int64_t> feeds;
-    for (const storage::VideoSubscription& s : media_.SubscriptionsOf(tx, participation_id)) {
-      feeds.insert(s.publisher_id);
-    }
-    for (std::int64_t id : change.remove) feeds.erase(id);
-    for (std::int64_t id : change.add) {
-      if (id == participation_id || !open.contains(id)) {
-        ServiceError error(ErrorKind::kUnprocessable, std::string(problem::kInvalidField),
-                           "Invalid field",
-                           fmt::format("participant {} is not publishing in this meeting", id));
-        error.WithField("subscribe");
-        throw error;
-      }
-      feeds.insert(id);
-    }
-    if (feeds.size() > kMaxVideoFeeds) {
-      throw ServiceError(ErrorKind::kConflict, std::string(problem::kSubscriptionLimit),
-                         "Too many video feeds",
-                         fmt::format("at most {} video feeds; this change would make {}",
-                                     kMaxVideoFeeds, feeds.size()));
-    }
-    for (std::int64_t id : change.remove) media_.Unsubscribe(tx, participation_id, id);
-    for (std::int64_t id : change.add) {
-      media_.Subscribe(tx, {participation_id, id, change.bitrate_bps});
-    }
-    // As SignallingService::ChangeFeeds: added feeds with an RFC 4588 stream are programmed with
-    // it.
-    std::vector<storage::VideoSubscription> result = media_.SubscriptionsOf(tx, participation_id);
-    FeedChange programmed = change;
-    for (const storage::VideoSubscription& s : result) {
-      if (s.rtx && std::ranges::find(change.add, s.publisher_id) != change.add.end()) {
-        programmed.rtx[s.publisher_id] = *s.rtx;
-      }
-    }
-    if (program) program(*self, programmed);
-    return result;
+    return ApplyFeedChange(media_, tx, meeting_id, *self, change, program);
   });
 }
 

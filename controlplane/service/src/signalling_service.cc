@@ -132,50 +132,56 @@ std::vector<storage::VideoSubscription> SignallingService::ChangeFeeds(
     std::optional<storage::ParticipantMedia> self =
         media_.FindOpen(tx, meeting_id, caller.account_id);
     if (!self) throw NotParticipant(meeting_id);
-    std::set<std::int64_t> open;
-    for (const storage::ParticipantMedia& p : media_.ListOpen(tx, meeting_id)) {
-      if (p.media && p.role != "recorder") open.insert(p.participation_id);
-    }
-    std::set<std::int64_t> feeds;
-    for (const storage::VideoSubscription& s : media_.SubscriptionsOf(tx, self->participation_id)) {
-      feeds.insert(s.publisher_id);
-    }
-    for (std::int64_t id : change.remove) feeds.erase(id);
-    for (std::int64_t id : change.add) {
-      if (id == self->participation_id || !open.contains(id)) {
-        ServiceError error(ErrorKind::kUnprocessable, std::string(problem::kInvalidField),
-                           "Invalid field",
-                           fmt::format("participant {} is not publishing in this meeting", id));
-        error.WithField("subscribe");
-        throw error;
-      }
-      feeds.insert(id);
-    }
-    const std::size_t limit = self->role == "recorder" ? kMaxRecorderVideoFeeds : kMaxVideoFeeds;
-    if (feeds.size() > limit) {
-      throw ServiceError(
-          ErrorKind::kConflict, std::string(problem::kSubscriptionLimit), "Too many video feeds",
-          fmt::format("at most {} video feeds; this change would make {}", limit, feeds.size()));
-    }
-    for (std::int64_t id : change.remove) media_.Unsubscribe(tx, self->participation_id, id);
-    for (std::int64_t id : change.add) {
-      media_.Subscribe(tx, {self->participation_id, id, change.bitrate_bps});
-    }
-    std::vector<storage::VideoSubscription> result =
-        media_.SubscriptionsOf(tx, self->participation_id);
-    FeedChange programmed = change;
-    for (const storage::VideoSubscription& s : result) {
-      if (s.rtx && std::ranges::find(change.add, s.publisher_id) != change.add.end()) {
-        programmed.rtx[s.publisher_id] = *s.rtx;
-      }
-    }
-    if (program) program(*self, programmed);
-    return result;
+    return ApplyFeedChange(media_, tx, meeting_id, *self, change, program);
   });
 }
 
 std::vector<storage::ParticipantMedia> SignallingService::Users(std::string_view meeting_id) {
   return media_.ListOpen(db_, meeting_id);
+}
+
+std::vector<storage::VideoSubscription> ApplyFeedChange(
+    storage::ParticipantMediaStore& media, storage::SqlExecutor& tx, std::string_view meeting_id,
+    const storage::ParticipantMedia& self, const FeedChange& change,
+    const SignallingService::ProgramFeeds& program) {
+  std::set<std::int64_t> open;
+  for (const storage::ParticipantMedia& p : media.ListOpen(tx, meeting_id)) {
+    if (p.media && p.role != "recorder") open.insert(p.participation_id);
+  }
+  std::set<std::int64_t> feeds;
+  for (const storage::VideoSubscription& s : media.SubscriptionsOf(tx, self.participation_id)) {
+    feeds.insert(s.publisher_id);
+  }
+  for (std::int64_t id : change.remove) feeds.erase(id);
+  for (std::int64_t id : change.add) {
+    if (id == self.participation_id || !open.contains(id)) {
+      ServiceError error(ErrorKind::kUnprocessable, std::string(problem::kInvalidField),
+                         "Invalid field",
+                         fmt::format("participant {} is not publishing in this meeting", id));
+      error.WithField("subscribe");
+      throw error;
+    }
+    feeds.insert(id);
+  }
+  const std::size_t limit = self.role == "recorder" ? kMaxRecorderVideoFeeds : kMaxVideoFeeds;
+  if (feeds.size() > limit) {
+    throw ServiceError(
+        ErrorKind::kConflict, std::string(problem::kSubscriptionLimit), "Too many video feeds",
+        fmt::format("at most {} video feeds; this change would make {}", limit, feeds.size()));
+  }
+  for (std::int64_t id : change.remove) media.Unsubscribe(tx, self.participation_id, id);
+  for (std::int64_t id : change.add) {
+    media.Subscribe(tx, {self.participation_id, id, change.bitrate_bps});
+  }
+  std::vector<storage::VideoSubscription> result = media.SubscriptionsOf(tx, self.participation_id);
+  FeedChange programmed = change;
+  for (const storage::VideoSubscription& s : result) {
+    if (s.rtx && std::ranges::find(change.add, s.publisher_id) != change.add.end()) {
+      programmed.rtx[s.publisher_id] = *s.rtx;
+    }
+  }
+  if (program) program(self, programmed);
+  return result;
 }
 
 }  // namespace mgw::service

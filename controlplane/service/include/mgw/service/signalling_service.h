@@ -84,4 +84,14 @@ class SignallingService {
   storage::ParticipantMediaStore& media_;
 };
 
+// The body of every feed change, for a caller holding the meeting's row lock in `tx` with the
+// subscriber `self` resolved (SignallingService by account, RoomService by participation): checks
+// each added publisher is open in the meeting and not `self`, the feed limit for `self`'s role,
+// stores the change, and programs it (added feeds with their RFC 4588 stream). Returns
+// `self`'s subscriptions after it.
+std::vector<storage::VideoSubscription> ApplyFeedChange(
+    storage::ParticipantMediaStore& media, storage::SqlExecutor& tx, std::string_view meeting_id,
+    const storage::ParticipantMedia& self, const FeedChange& change,
+    const SignallingService::ProgramFeeds& program);
+
 }  // namespace mgw::service
