@@ -42,6 +42,7 @@
 #include "mgw/rec/manifest.h"
 #include "mgw/rec/sender_report_clock.h"
 #include "mgw/rec/upload_journal.h"
+#include "recorder_daemons.h"
 #include "rtp_fixture.h"
 #include "signalling_client.h"
 #include "smtp_sink.h"
@@ -117,8 +118,10 @@ struct Scheduled {
   std::vector<uint8_t> packet;
 };
 
-class RecorderE2eTest : public ::testing::Test {
+class RecorderE2eTest : public RecorderDaemonsTest {
  protected:
+  RecorderE2eTest() : RecorderDaemonsTest("mgw-recorder-e2e", "rec-test") {}
+
   void SetUp() override {
     // A real HTTP server receives the recording.ready webhook.
     http::ServerOptions hook_options;
@@ -130,51 +133,14 @@ class RecorderE2eTest : public ::testing::Test {
       return http::Response{204, "application/json", {}, ""};
     });
     webhook_->Start();
-    std::vector<std::pair<std::string, std::string>> env{
-        {"MGW_RECORDER_LEASE_SECONDS", "3"},
-        {"MGW_NOTIFICATIONS_RECORDING_WEBHOOK_URL",
-         "http://127.0.0.1:" + std::to_string(webhook_->port()) + "/hooks/mgw"}};
+    Env env{{"MGW_NOTIFICATIONS_RECORDING_WEBHOOK_URL",
+             "http://127.0.0.1:" + std::to_string(webhook_->port()) + "/hooks/mgw"}};
 #ifdef MGW_NODE_EXECUTABLE
     // A real SMTP server receives the recipients' emails.
     smtp_ = std::make_unique<mgw::testing::SmtpSink>(MGW_NODE_EXECUTABLE);
     env.emplace_back("MGW_NOTIFICATIONS_SMTP_URL", smtp_->url());
 #endif
-    std::filesystem::create_directories(runtime_dir());
-    dataplane_ = std::make_unique<DataplaneProcess>(runtime_dir());
-    ASSERT_TRUE(dataplane_->started()) << dataplane_->child().output();
-    controlplane_ = std::make_unique<ControlplaneProcess>(dir_.File("state"), std::nullopt, env);
-    ASSERT_TRUE(controlplane_->started()) << controlplane_->child().output();
-    const std::regex registered("node .* registered");
-    ASSERT_TRUE(std::regex_search(controlplane_->child().output(), registered) ||
-                controlplane_->child().WaitForLine(registered, 30s))
-        << controlplane_->child().output();
-    api_ = std::make_unique<ApiClient>(controlplane_->port(), dir_.File("responses.jsonl"));
-    admin_token_ = api_->Login("admin", ControlplaneProcess::kAdminPassword);
-  }
-
-  std::string runtime_dir() const { return dir_.File("state") + "/run"; }
-  std::string output_dir() const { return dir_.File("recordings"); }
-
-  // mgw-recorder on the embedded defaults but for where things are: no secret configured (it
-  // reads the one the control plane generated in runtime_dir).
-  std::unique_ptr<ChildProcess> StartRecorder(
-      std::vector<std::pair<std::string, std::string>> extra_env = {}) {
-    ChildProcess::Options options;
-    options.args = {BinaryPath("mgw-recorder")};
-    options.env = {{"MGW_STATE_DIR", dir_.File("recorder-state")},
-                   {"MGW_RUNTIME_DIR", runtime_dir()},
-                   {"MGW_RECORDER_ADMIN_PORT", "0"},
-                   {"MGW_RECORDER_OUTPUT_DIR", output_dir()},
-                   {"MGW_RECORDER_POLL_INTERVAL_MS", "100"},
-                   {"MGW_RECORDER_LEASE_SECONDS", "3"},
-                   {"MGW_RECORDER_NAME", "rec-test"},
-                   {"MGW_RECORDER_CONTROLPLANE_URL",
-                    "http://127.0.0.1:" + std::to_string(controlplane_->port())}};
-    for (auto& entry : extra_env) options.env.push_back(std::move(entry));
-    auto child = std::make_unique<ChildProcess>(std::move(options));
-    EXPECT_TRUE(child->WaitForLine(std::regex("admin endpoints on http://"), 30s))
-        << child->output();
-    return child;
+    StartDaemons(std::move(env));
   }
 
   std::unique_ptr<Participant> Join(const std::string& name, double tone_hz,
@@ -404,12 +370,6 @@ class RecorderE2eTest : public ::testing::Test {
   std::unique_ptr<mgw::testing::SmtpSink> smtp_;  // when node is here
   std::mutex webhook_mutex_;
   std::vector<std::string> webhook_bodies_;
-  TempDir dir_{"mgw-recorder-e2e"};
-  std::unique_ptr<DataplaneProcess> dataplane_;
-  std::unique_ptr<ControlplaneProcess> controlplane_;
-  std::unique_ptr<ApiClient> api_;
-  std::string admin_token_;
-  std::string meeting_id_;
   std::unique_ptr<ChildProcess> s3rver_;
   uint16_t s3_port_ = 0;
 };

@@ -47,6 +47,7 @@
 #include "media_fixture.h"
 #include "mgw/control/control_server.h"
 #include "mgw/rec/sender_report_clock.h"
+#include "recorder_daemons.h"
 #include "rtp_fixture.h"
 #include "signalling_client.h"
 #include "temp_dir.h"
@@ -341,46 +342,11 @@ void ScheduleParticipant(Participant& p, const std::vector<rt::EncodedMediaFrame
   }
 }
 
-class RecorderMediaE2eTest : public ::testing::Test {
+class RecorderMediaE2eTest : public RecorderDaemonsTest {
  protected:
-  void SetUp() override {
-    std::filesystem::create_directories(runtime_dir());
-    dataplane_ = std::make_unique<DataplaneProcess>(runtime_dir());
-    ASSERT_TRUE(dataplane_->started()) << dataplane_->child().output();
-    controlplane_ = std::make_unique<ControlplaneProcess>(
-        dir_.File("state"), std::nullopt,
-        std::vector<std::pair<std::string, std::string>>{{"MGW_RECORDER_LEASE_SECONDS", "3"}});
-    ASSERT_TRUE(controlplane_->started()) << controlplane_->child().output();
-    const std::regex registered("node .* registered");
-    ASSERT_TRUE(std::regex_search(controlplane_->child().output(), registered) ||
-                controlplane_->child().WaitForLine(registered, 30s))
-        << controlplane_->child().output();
-    api_ = std::make_unique<ApiClient>(controlplane_->port(), dir_.File("responses.jsonl"));
-    admin_token_ = api_->Login("admin", ControlplaneProcess::kAdminPassword);
-  }
+  RecorderMediaE2eTest() : RecorderDaemonsTest("mgw-recorder-media-e2e", "rec-media-test") {}
 
-  std::string runtime_dir() const { return dir_.File("state") + "/run"; }
-  std::string output_dir() const { return dir_.File("recordings"); }
-
-  std::unique_ptr<ChildProcess> StartRecorder(
-      std::vector<std::pair<std::string, std::string>> extra_env = {}) {
-    ChildProcess::Options options;
-    options.args = {BinaryPath("mgw-recorder")};
-    options.env = {{"MGW_STATE_DIR", dir_.File("recorder-state")},
-                   {"MGW_RUNTIME_DIR", runtime_dir()},
-                   {"MGW_RECORDER_ADMIN_PORT", "0"},
-                   {"MGW_RECORDER_OUTPUT_DIR", output_dir()},
-                   {"MGW_RECORDER_POLL_INTERVAL_MS", "100"},
-                   {"MGW_RECORDER_LEASE_SECONDS", "3"},
-                   {"MGW_RECORDER_NAME", "rec-media-test"},
-                   {"MGW_RECORDER_CONTROLPLANE_URL",
-                    "http://127.0.0.1:" + std::to_string(controlplane_->port())}};
-    for (auto& entry : extra_env) options.env.push_back(std::move(entry));
-    auto child = std::make_unique<ChildProcess>(std::move(options));
-    EXPECT_TRUE(child->WaitForLine(std::regex("admin endpoints on http://"), 30s))
-        << child->output();
-    return child;
-  }
+  void SetUp() override { StartDaemons(); }
 
   // Joins with plain RTP; with `impairment`, its media passes an ImpairmentRelay.
   std::unique_ptr<Participant> Join(const std::string& name, bool create,
@@ -472,13 +438,6 @@ class RecorderMediaE2eTest : public ::testing::Test {
     }
     return std::nullopt;
   }
-
-  TempDir dir_{"mgw-recorder-media-e2e"};
-  std::unique_ptr<DataplaneProcess> dataplane_;
-  std::unique_ptr<ControlplaneProcess> controlplane_;
-  std::unique_ptr<ApiClient> api_;
-  std::string admin_token_;
-  std::string meeting_id_;
 };
 
 std::string PathOf(const json::object& recording) {
