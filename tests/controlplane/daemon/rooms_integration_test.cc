@@ -44,8 +44,6 @@ constexpr const char* kParticipantStatus = "/api/admin/status/v1/participant/";
 // base64("pexip-admin:pexip-secret-1")
 constexpr const char* kBasic = "Basic cGV4aXAtYWRtaW46cGV4aXAtc2VjcmV0LTE=";
 
-using Bytes = std::vector<uint8_t>;
-
 // One participant without an account: a socket admitted by alias and PIN, and its media.
 struct Participant {
   std::unique_ptr<SignallingClient> ws;

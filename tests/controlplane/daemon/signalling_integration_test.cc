@@ -38,8 +38,6 @@ namespace json = boost::json;
 constexpr const char* kPublicUrl = "http://cp-a.mgw.test:8080";
 constexpr const char* kPassword = "correct-horse-battery";
 
-using Bytes = std::vector<uint8_t>;
-
 // One participant: an account, a signalling socket and a media socket.
 struct Participant {
   std::string token;
