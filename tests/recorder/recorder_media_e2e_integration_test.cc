@@ -256,20 +256,6 @@ struct Participant {
   std::unique_ptr<UdpSender> media;
 };
 
-std::vector<uint8_t> RtpPacket(const rt::RtpFields& f, const std::vector<uint8_t>& payload) {
-  std::vector<uint8_t> p(12 + payload.size());
-  p[0] = 0x80;
-  p[1] = static_cast<uint8_t>((f.marker ? 0x80 : 0) | f.payload_type);
-  p[2] = static_cast<uint8_t>(f.seq >> 8);
-  p[3] = static_cast<uint8_t>(f.seq);
-  for (int i = 0; i < 4; ++i) {
-    p[4 + i] = static_cast<uint8_t>(f.timestamp >> (24 - 8 * i));
-    p[8 + i] = static_cast<uint8_t>(f.ssrc >> (24 - 8 * i));
-  }
-  if (!payload.empty()) std::memcpy(p.data() + 12, payload.data(), payload.size());
-  return p;
-}
-
 // One packet to send at `at` after the start.
 struct Scheduled {
   Clock::duration at;
@@ -319,11 +305,11 @@ void ScheduleParticipant(Participant& p, const std::vector<rt::EncodedMediaFrame
   auto seq = static_cast<uint16_t>(random());
   for (const auto& f : tone) {
     out.push_back({audio_at + std::chrono::microseconds(f.rtp_timestamp * 1'000'000LL / 48000), &p,
-                   RtpPacket({.ssrc = p.audio_ssrc,
-                              .seq = seq++,
-                              .timestamp = audio_base + f.rtp_timestamp,
-                              .payload_type = kOpusPayloadType},
-                             f.data)});
+                   rt::Rtp({.ssrc = p.audio_ssrc,
+                            .seq = seq++,
+                            .timestamp = audio_base + f.rtp_timestamp,
+                            .payload_type = kOpusPayloadType},
+                           f.data)});
   }
   auto vseq = static_cast<uint16_t>(random());
   for (const auto& f : vp8) {
@@ -332,12 +318,12 @@ void ScheduleParticipant(Participant& p, const std::vector<rt::EncodedMediaFrame
       out.push_back({video_at + video_latency +
                          std::chrono::microseconds(f.rtp_timestamp * 1'000'000LL / 90000),
                      &p,
-                     RtpPacket({.ssrc = p.video_ssrc,
-                                .seq = vseq++,
-                                .timestamp = video_base + f.rtp_timestamp,
-                                .payload_type = kVp8PayloadType,
-                                .marker = i + 1 == packets.size()},
-                               packets[i])});
+                     rt::Rtp({.ssrc = p.video_ssrc,
+                              .seq = vseq++,
+                              .timestamp = video_base + f.rtp_timestamp,
+                              .payload_type = kVp8PayloadType,
+                              .marker = i + 1 == packets.size()},
+                             packets[i])});
     }
   }
 }
