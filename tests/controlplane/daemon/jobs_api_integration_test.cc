@@ -22,6 +22,7 @@
 #include "mgw/storage/database.h"
 #include "mgw/storage/job_store.h"
 #include "temp_dir.h"
+#include "webhook_receiver.h"
 
 namespace mgw::testing {
 namespace {
@@ -39,41 +40,7 @@ std::pair<int, std::string> ValidateAgainstSpec(const std::string& records) {
   return {status.value_or(-1), node.output()};
 }
 
-// Records every request; answers with the scripted statuses in order, then 204.
-class Receiver {
- public:
-  Receiver()
-      : server_({.address = "127.0.0.1", .port = 0}, [this](const http::Request& r) {
-          std::lock_guard lock(mutex_);
-          requests_.push_back(r);
-          int status = 204;
-          if (!statuses_.empty()) {
-            status = statuses_.front();
-            statuses_.pop_front();
-          }
-          return http::Response::Text(status,
-                                      status == 204 ? "" : "status " + std::to_string(status));
-        }) {
-    server_.Start();
-  }
-  void Script(std::initializer_list<int> statuses) {
-    std::lock_guard lock(mutex_);
-    statuses_.assign(statuses);
-  }
-  std::vector<http::Request> requests() {
-    std::lock_guard lock(mutex_);
-    return requests_;
-  }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
-  }
-
- private:
-  std::mutex mutex_;
-  std::deque<int> statuses_;
-  std::vector<http::Request> requests_;
-  http::Server server_;
-};
+using Receiver = WebhookReceiver;  // tests/support/webhook_receiver.h
 
 class JobsApiTest : public ::testing::TestWithParam<Backend> {
  protected:
