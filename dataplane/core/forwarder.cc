@@ -121,12 +121,12 @@ DropReason Forwarder::ProcessRtp(std::span<uint8_t> data, const Endpoint& source
     ReselectLegs(b.stream);
   }
   if (legs_.LegsOf(b.stream).empty()) return DropReason::kNoSubscribers;
-  FanOut(b.stream, b.encoding, packet, now_us, input, out);
+  FanOut(b.stream, b.encoding, packet, b.role == SsrcRole::kRtx, now_us, input, out);
   return DropReason::kNone;
 }
 
 void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& packet,
-                       uint64_t now_us, uint32_t input, OutputBatch& out) {
+                       bool retransmission, uint64_t now_us, uint32_t input, OutputBatch& out) {
   PublisherStream& stream = streams_.at(stream_id);
   RewriteInput in;
   in.sequence_number = packet.sequence_number();
@@ -137,6 +137,7 @@ void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& pa
   if (in.keyframe_start) stream.encodings[encoding].keyframe_wanted = false;
   in.clock_rate = stream.config.clock_rate;
   in.now_us = now_us;
+  in.retransmission = retransmission;
 
   const std::span<const LegId> legs = legs_.LegsOf(stream_id);
   for (size_t k = 0; k < legs.size(); ++k) {
@@ -157,6 +158,7 @@ void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& pa
       drops_.Add(r.reason);
       continue;
     }
+    if (r.rebased) ++counters_.sequence_rebases;
     if (r.switched) {
       if (was_waiting) --stream.encodings[encoding].waiting_legs;
       if (was_started) {

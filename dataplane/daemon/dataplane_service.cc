@@ -729,6 +729,10 @@ void DataplaneService::CollectMetrics(metrics::TextWriter& out) {
        &dp::ForwarderCounters::keyframe_requests_sent},
       {"mgw_dataplane_encoding_switches_total", "Simulcast or feed switches made at a keyframe.",
        &dp::ForwarderCounters::encoding_switches},
+      {"mgw_dataplane_sequence_rebases_total",
+       "Subscriber legs re-based on a publisher that restarted its sequence numbers (RFC 3550 "
+       "A.1).",
+       &dp::ForwarderCounters::sequence_rebases},
       {"mgw_dataplane_addresses_latched_total", "Participant addresses learned from traffic.",
        &dp::ForwarderCounters::addresses_latched},
       {"mgw_dataplane_addresses_moved_total",

@@ -178,6 +178,51 @@ TEST_F(ForwarderFeedbackTest, NackIsAnsweredWithRtxWhenNegotiated) {
   EXPECT_EQ(ReadRtp(h.SentTo(Addr(3))[0].wire)->seq, 2);
 }
 
+// The publisher restarts with the same SSRC and a new sequence number (RFC 3550 A.1). Every leg
+// re-bases on the second packet: subscribers see numbers continue past one gap, and the NACK for
+// that gap brings the restart's first packet from the cache under the new numbering.
+TEST_F(ForwarderFeedbackTest, PublisherRestartIsRebasedAndItsFirstPacketRecoverable) {
+  const uint16_t restart = 40'000;  // behind 104 in 16-bit order
+  const uint32_t ts0 = 7'777'777;
+  Bytes key = Vp8Keyframe();
+  EXPECT_EQ(h.Send(MakeRtp(RtpSpec{VideoSsrc(1), restart, ts0, kVideoPt, false, key}), Addr(1)),
+            DropReason::kNone);
+  EXPECT_TRUE(h.SentTo(Addr(2)).empty());  // behind the legs' switch point: held back
+  h.now_us += 20'000;
+  ASSERT_EQ(
+      h.Send(MakeRtp(RtpSpec{VideoSsrc(1), restart + 1, ts0 + 1800, kVideoPt, true, Vp8Delta(1)}),
+             Addr(1)),
+      DropReason::kNone);
+  EXPECT_EQ(h.fwd.counters().sequence_rebases, 2u);  // one per leg
+  const auto out = h.SentTo(Addr(2));
+  ASSERT_EQ(out.size(), 1u);
+  const auto second = ReadRtp(out[0].wire);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->seq, 106);  // 105 is the restart's first packet's
+  EXPECT_EQ(second->payload, Vp8Delta(1));
+  const auto rtx_out = h.SentTo(Addr(3));
+  ASSERT_EQ(rtx_out.size(), 1u);
+  EXPECT_EQ(ReadRtp(rtx_out[0].wire)->seq, 106);
+
+  ASSERT_EQ(h.Send(Nack(kS1Ssrc, VideoSsrc(1), {105}), Addr(2)), DropReason::kNone);
+  const auto resent = h.SentTo(Addr(2));
+  ASSERT_EQ(resent.size(), 1u);
+  const auto first = ReadRtp(resent[0].wire);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->seq, 105);
+  EXPECT_EQ(first->payload, key);
+  EXPECT_EQ(first->ts, second->ts - 1800);  // on the new timestamp base too
+
+  // The stream goes on without another re-base.
+  h.now_us += 20'000;
+  ASSERT_EQ(
+      h.Send(MakeRtp(RtpSpec{VideoSsrc(1), restart + 2, ts0 + 3600, kVideoPt, true, Vp8Delta(2)}),
+             Addr(1)),
+      DropReason::kNone);
+  EXPECT_EQ(ReadRtp(h.SentTo(Addr(2)).at(0).wire)->seq, 107);
+  EXPECT_EQ(h.fwd.counters().sequence_rebases, 2u);
+}
+
 TEST_F(ForwarderFeedbackTest, NackMissAndExpiry) {
   h.Send(Nack(kS1Ssrc, VideoSsrc(1), {99, 200}), Addr(2));  // before the start, never sent
   EXPECT_TRUE(h.sent().empty());

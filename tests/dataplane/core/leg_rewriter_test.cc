@@ -159,6 +159,88 @@ TEST(LegRewriterTest, MapOutputSequenceCoversOnlyTheCurrentEncoding) {
   EXPECT_FALSE(r.MapOutputSequence(15, &in));  // not sent yet
 }
 
+// RFC 3550 A.1: a sender that restarts with the same SSRC jumps back. The first packet of the
+// jump is only a candidate (a very late packet looks the same); the next one, continuing it,
+// re-bases the output past a slot for the first, which a NACK then maps back to it.
+TEST(LegRewriterTest, SenderRestartIsRebasedOnTheSecondPacket) {
+  LegRewriter r(1);
+  r.SetTarget(0);
+  for (uint16_t i = 0; i < 300; ++i) {
+    ASSERT_EQ(r.Rewrite(Packet(0, 20'000 + i, 90'000 + i * 3000u, i == 0, i * 33'000ull)).reason,
+              DropReason::kNone);
+  }
+  ASSERT_EQ(r.last_sequence_number(), 20'299);
+  const uint32_t last_ts = r.last_timestamp();
+  const uint64_t t = 299 * 33'000ull + 100'000;  // the restart comes 100 ms after the last packet
+
+  const RewriteResult first = r.Rewrite(Packet(0, 7, 555, true, t));
+  EXPECT_FALSE(first.rebased);
+  EXPECT_EQ(r.last_sequence_number(), 20'299);  // not taken as progress
+
+  const RewriteResult second = r.Rewrite(Packet(0, 8, 555 + 3000, false, t + 30'000));
+  ASSERT_EQ(second.reason, DropReason::kNone);
+  EXPECT_TRUE(second.rebased);
+  EXPECT_EQ(second.sequence_number, 20'301);      // 20'300 stays for seq 7
+  EXPECT_EQ(second.timestamp, last_ts + 11'700);  // 130 ms of wall time at 90 kHz
+  uint16_t input = 0;
+  ASSERT_TRUE(r.MapOutputSequence(20'300, &input));
+  EXPECT_EQ(input, 7);
+  ASSERT_TRUE(r.MapOutputSequence(20'301, &input));
+  EXPECT_EQ(input, 8);
+  EXPECT_FALSE(r.MapOutputSequence(20'299, &input));  // the old stream's numbers are gone
+  EXPECT_EQ(r.MapTimestamp(555), last_ts + 11'700 - 3000);
+
+  // The restarted stream goes on continuously; stragglers of the old one are stale now.
+  const RewriteResult third = r.Rewrite(Packet(0, 9, 555 + 6000, false, t + 60'000));
+  EXPECT_FALSE(third.rebased);
+  EXPECT_EQ(third.sequence_number, 20'302);
+  EXPECT_EQ(r.Rewrite(Packet(0, 6, 0, false, t + 70'000)).reason, DropReason::kStalePacket);
+}
+
+// Late packets are not a restart, however far behind: one alone, one followed by the stream going
+// on and then its successor, and a run of retransmissions that arrive as RTX all keep the numbers
+// their originals went out with, and the output is never moved.
+TEST(LegRewriterTest, LatePacketsAndRetransmissionsDoNotRebase) {
+  LegRewriter r(1);
+  r.SetTarget(0);
+  uint64_t now = 0;
+  for (uint16_t i = 0; i < 50'000; ++i) r.Rewrite(Packet(0, i, i * 3000u, i == 0, now += 1000));
+  auto check = [&](uint16_t seq, bool rtx) {
+    RewriteInput in = Packet(0, seq, seq * 3000u, false, now += 1000);
+    in.retransmission = rtx;
+    const RewriteResult out = r.Rewrite(in);
+    ASSERT_EQ(out.reason, DropReason::kNone) << seq;
+    EXPECT_FALSE(out.rebased) << seq;
+    EXPECT_EQ(out.sequence_number, seq);
+  };
+  check(40'000, false);  // far behind, alone
+  check(50'000, false);  // the stream goes on
+  check(40'001, false);  // continues the late one, but not next in arrival
+  check(50'001, false);
+  for (uint16_t seq = 45'000; seq < 45'010; ++seq) check(seq, true);  // a run of RTX
+  check(50'002, false);
+  // Within A.1's MAX_MISORDER and up to kRestartDistance: reordering, never a jump.
+  check(49'500, false);
+  check(49'501, false);
+  EXPECT_EQ(r.last_sequence_number(), 50'002);
+}
+
+// A restart shortly after a switch (inside the window where older numbers are stale) is re-based
+// too; before, every packet behind the switch point was dropped until the window ended.
+TEST(LegRewriterTest, RestartRightAfterASwitchIsRebased) {
+  LegRewriter r(1);
+  r.SetTarget(0);
+  for (uint16_t i = 0; i < 10; ++i) {
+    r.Rewrite(Packet(0, 10'000 + i, i * 3000u, i == 0, i * 1000ull));
+  }
+  EXPECT_EQ(r.Rewrite(Packet(0, 500, 0, true, 20'000)).reason, DropReason::kStalePacket);
+  const RewriteResult second = r.Rewrite(Packet(0, 501, 3000, false, 21'000));
+  ASSERT_EQ(second.reason, DropReason::kNone);
+  EXPECT_TRUE(second.rebased);
+  EXPECT_EQ(second.sequence_number, 10'011);
+  EXPECT_EQ(r.Rewrite(Packet(0, 502, 6000, false, 22'000)).sequence_number, 10'012);
+}
+
 TEST(LegRewriterTest, PayloadTypeMapping) {
   LegRewriter r(1);
   EXPECT_EQ(r.MapPayloadType(96), 96);

@@ -131,8 +131,8 @@ class Forwarder {
   DropReason ProcessRtcp(std::span<uint8_t> data, const Endpoint& source, uint64_t now_us,
                          uint32_t input, OutputBatch& out);
   DropReason Admit(uint32_t participant, const Endpoint& source, bool authenticated);
-  void FanOut(StreamId stream, uint8_t encoding, const RtpPacket& packet, uint64_t now_us,
-              uint32_t input, OutputBatch& out);
+  void FanOut(StreamId stream, uint8_t encoding, const RtpPacket& packet, bool retransmission,
+              uint64_t now_us, uint32_t input, OutputBatch& out);
   DropReason EmitRtp(const Participant& to, Leg& leg, const RtpPacket& packet,
                      const RtpHeaderFields& fields, uint32_t input, OutputBatch& out);
   template <typename Build>

@@ -27,6 +27,7 @@ struct alignas(64) ForwarderCounters {
   uint64_t addresses_latched = 0;
   uint64_t addresses_moved = 0;    // authenticated NAT rebindings
   uint64_t encoding_switches = 0;  // a leg moved to another encoding or feed at a keyframe
+  uint64_t sequence_rebases = 0;   // a leg re-based its numbers on a sender restart (A.1)
 };
 
 }  // namespace mgw::dp

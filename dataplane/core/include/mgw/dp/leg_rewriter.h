@@ -8,6 +8,16 @@
 // swap) it keeps forwarding the current one and switches on the first keyframe of the target; at
 // the switch the output sequence continues at last + 1 and the timestamp advances by the wall
 // time since the last packet sent, in the stream's clock.
+//
+// A sender that restarts with the same SSRC (a new random sequence number, RFC 3550 5.1) is
+// re-based the same way once it is confirmed, as in RFC 3550 A.1: a packet more than
+// kRestartDistance behind the highest one opens a possible restart and the very next packet must
+// continue it. Output then goes on at last + 2, leaving last + 1 to the packet that opened the
+// jump, which a NACK recovers from the cache. A single late packet, or retransmissions (RTX),
+// never re-base: they keep the numbers their originals went out with. The distance is A.1's
+// MAX_DROPOUT rather than MAX_MISORDER (100), because at screen-share rates a burst of plain
+// retransmissions can arrive a few hundred packets late, back to back; a restart that lands
+// within 3,000 numbers behind (about 5 % of random starts) is forwarded as late packets.
 
 #include <cstdint>
 
@@ -23,6 +33,7 @@ struct RewriteInput {
   bool keyframe_start = false;  // first packet of a keyframe (always true for audio)
   uint32_t clock_rate = 90000;
   uint64_t now_us = 0;
+  bool retransmission = false;  // arrived as RTX: never taken for a sender restart
 };
 
 struct RewriteResult {
@@ -30,6 +41,7 @@ struct RewriteResult {
   uint16_t sequence_number = 0;
   uint32_t timestamp = 0;
   bool switched = false;  // this packet starts a new encoding (or the first one)
+  bool rebased = false;   // this packet confirmed a sender restart; output continues past it
 };
 
 class LegRewriter {
@@ -69,6 +81,8 @@ class LegRewriter {
   uint32_t last_timestamp() const { return last_ts_; }
 
  private:
+  uint32_t TimestampAdvance(const RewriteInput& in) const;
+
   uint32_t output_ssrc_ = 0;
   uint8_t pt_from_ = kKeepPayloadTypeSentinel;
   uint8_t pt_to_ = kKeepPayloadTypeSentinel;
@@ -85,8 +99,12 @@ class LegRewriter {
   // comparisons tell packets from before the switch.
   bool switch_recent_ = false;
   static constexpr uint16_t kRecentSwitchSpan = 0x4000;
-  uint16_t last_seq_ = 0;  // highest output seq sent
-  uint32_t last_ts_ = 0;   // output timestamp of that packet
+  // A packet further behind the highest one opens a possible restart (A.1's MAX_DROPOUT).
+  static constexpr int32_t kRestartDistance = 3000;
+  bool jump_pending_ = false;  // the last packet jumped back; bad_seq_ would confirm it
+  uint16_t bad_seq_ = 0;       // A.1's bad_seq: the sequence number that continues the jump
+  uint16_t last_seq_ = 0;      // highest output seq sent
+  uint32_t last_ts_ = 0;       // output timestamp of that packet
   uint64_t last_send_us_ = 0;
 };
 
