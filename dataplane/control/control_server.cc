@@ -7,14 +7,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 namespace mgw::control {
 
@@ -62,7 +65,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void OnLine(boost::system::error_code ec, size_t n) {
     if (ec == asio::error::not_found) {  // a line longer than the limit
-      Reply(SerializeError(json::value(), {ErrorCode::kBadRequest, "request line exceeds 1 MiB"}),
+      Reply(SerializeError(json::value(), {ErrorCode::kBadRequest, "request line exceeds 1 MiB"}) +
+                "\n",
             /*close_after=*/true);
       return;
     }
@@ -70,31 +74,72 @@ class Connection : public std::enable_shared_from_this<Connection> {
       server_.connections.erase(shared_from_this());
       return;
     }
+    // This line, and every further complete one the read brought, up to kMaxBatch, are one
+    // batch: their changes reach the workers together and are waited for once.
+    std::vector<Answer> answers;
+    server_.service.BeginBatch();
+    answers.push_back(Dispatch(TakeLine(n)));
+    size_t newline;
+    while (answers.size() < kMaxBatch && (newline = input_.find('\n')) != std::string::npos) {
+      answers.push_back(Dispatch(TakeLine(newline + 1)));
+    }
+    std::optional<Error> applied;
+    try {
+      applied = server_.service.EndBatch();
+    } catch (const std::exception& e) {
+      applied = Error{ErrorCode::kInternal, e.what()};
+    }
+    std::string text;
+    for (Answer& answer : answers) {
+      if (!answer.text.empty()) {
+        text += answer.text;
+      } else if (applied) {
+        text += SerializeError(answer.id, *applied);
+      } else {
+        text += SerializeResult(answer.id, std::move(answer.result));
+      }
+      text += '\n';
+    }
+    Reply(std::move(text), false);
+  }
+
+  std::string TakeLine(size_t n) {
     std::string line = input_.substr(0, n - 1);
     input_.erase(0, n);
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    Reply(Dispatch(line), false);
+    return line;
   }
 
-  std::string Dispatch(const std::string& line) {
+  // An answer whose text is final (an error), or a result to send once the batch is in force.
+  struct Answer {
+    std::string text;
+    json::value id;
+    json::object result;
+  };
+
+  Answer Dispatch(const std::string& line) {
     auto parsed = ParseRequest(line);
     if (auto* failure = std::get_if<ParseFailure>(&parsed)) {
-      return SerializeError(failure->id, failure->error);
+      return {SerializeError(failure->id, failure->error), {}, {}};
     }
     auto& request = std::get<Request>(parsed);
     try {
       auto outcome = server_.service.Handle(request.command);
-      if (auto* error = std::get_if<Error>(&outcome)) return SerializeError(request.id, *error);
-      return SerializeResult(request.id, std::move(std::get<json::object>(outcome)));
+      if (auto* error = std::get_if<Error>(&outcome)) {
+        return {SerializeError(request.id, *error), {}, {}};
+      }
+      return {{}, request.id, std::move(std::get<json::object>(outcome))};
     } catch (const std::exception& e) {
       spdlog::error("control: {} failed: {}", OpName(request.command), e.what());
-      return SerializeError(request.id, {ErrorCode::kInternal, e.what()});
+      return {SerializeError(request.id, {ErrorCode::kInternal, e.what()}), {}, {}};
     }
   }
 
+  static constexpr size_t kMaxBatch = 256;
+
+  // `text` is one or more answers, each ending in a newline.
   void Reply(std::string text, bool close_after) {
     auto out = std::make_shared<std::string>(std::move(text));
-    out->push_back('\n');
     asio::async_write(
         socket_, asio::buffer(*out),
         [self = shared_from_this(), out, close_after](boost::system::error_code ec, size_t) {
@@ -228,27 +273,65 @@ std::string ControlClient::ReadLine() {
   }
 }
 
-std::string ControlClient::CallRaw(const std::string& line) {
-  std::string out = line + "\n";
+void ControlClient::SendAll(const std::string& text) {
   size_t sent = 0;
-  while (sent < out.size()) {
-    ssize_t n = send(fd_, out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+  while (sent < text.size()) {
+    ssize_t n = send(fd_, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) throw std::runtime_error("the dataplane closed the control connection");
     sent += static_cast<size_t>(n);
   }
+}
+
+std::string ControlClient::CallRaw(const std::string& line) {
+  SendAll(line + "\n");
   return ReadLine();
 }
 
 json::object ControlClient::Call(const Command& command) {
   int64_t id = next_id_++;
-  std::string line = CallRaw(SerializeRequest(json::value(id), command));
+  return ParseAnswer(CallRaw(SerializeRequest(json::value(id), command)), id);
+}
+
+std::vector<json::object> ControlClient::CallAll(const std::vector<Command>& commands) {
+  constexpr size_t kWindow = 256;  // the server's batch; bounds what waits in either socket
+  std::vector<json::object> results;
+  results.reserve(commands.size());
+  std::optional<ControlCallError> first_failure;
+  for (size_t begin = 0; begin < commands.size(); begin += kWindow) {
+    const size_t end = std::min(commands.size(), begin + kWindow);
+    std::string text;
+    const int64_t first_id = next_id_;
+    for (size_t i = begin; i < end; ++i) {
+      text += SerializeRequest(json::value(next_id_++), commands[i]);
+      text += '\n';
+    }
+    SendAll(text);
+    for (size_t i = begin; i < end; ++i) {
+      try {
+        results.push_back(ParseAnswer(ReadLine(), first_id + static_cast<int64_t>(i - begin)));
+      } catch (const ControlCallError& e) {
+        if (!first_failure) first_failure = e;
+        results.emplace_back();
+      }
+    }
+  }
+  if (first_failure) throw *first_failure;
+  return results;
+}
+
+json::object ControlClient::ParseAnswer(const std::string& line, int64_t id) {
   boost::system::error_code ec;
   json::value response = json::parse(line, ec);
   if (ec || !response.is_object()) {
     throw std::runtime_error("the dataplane sent a response that is not a JSON object");
   }
   const json::object& object = response.as_object();
+  const json::value* answered = object.if_contains("id");
+  if (answered == nullptr || !answered->is_int64() || answered->as_int64() != id) {
+    throw std::runtime_error(fmt::format("the dataplane answered {} where request {} was due",
+                                         answered ? json::serialize(*answered) : "no id", id));
+  }
   const json::value* ok = object.if_contains("ok");
   if (ok != nullptr && ok->is_bool() && ok->as_bool()) {
     const json::value* result = object.if_contains("result");

@@ -204,9 +204,32 @@ std::optional<Error> DataplaneService::Change(const Worker::Command& change) {
   }
   auto done = std::make_shared<Completion>(workers_.size());
   for (Worker* worker : workers_) worker->Post(change, done);
+  if (batching_) {
+    batch_last_change_ = std::move(done);
+    return std::nullopt;
+  }
   if (!done->Wait(kWorkerTimeout)) {
     spdlog::error("control: a worker did not apply a change within 5 s");
     return Error{ErrorCode::kInternal, "a worker did not apply the change within 5 s"};
+  }
+  return std::nullopt;
+}
+
+void DataplaneService::BeginBatch() {
+  std::lock_guard lock(mutex_);
+  batching_ = true;
+}
+
+std::optional<Error> DataplaneService::EndBatch() {
+  std::shared_ptr<Completion> last;
+  {
+    std::lock_guard lock(mutex_);
+    batching_ = false;
+    last = std::move(batch_last_change_);
+  }
+  if (last && !last->Wait(kWorkerTimeout)) {
+    spdlog::error("control: a worker did not apply a batch of changes within 5 s");
+    return Error{ErrorCode::kInternal, "a worker did not apply the changes within 5 s"};
   }
   return std::nullopt;
 }

@@ -213,8 +213,17 @@ class Bench {
 
   // net_pcap replaying one generated pcap per worker queue (infinite_rx); with only rx_pcap
   // given, the PMD's TX queues count and drop every frame, which is what net_null does.
+  //
+  // Every pcap of the run holds the same number of frames, enough for each of the grid's
+  // publishers to appear in its queue's file: the replay's cost (net_pcap copies each frame from
+  // the file's mbufs, whose working set is the file) is then the same at every point, and a
+  // 10,000-publisher point really has 10,000 publishers sending. Until 2026-11-23 the files held
+  // min(8 x publishers, 2,048) frames, so that point had only its first 2,048 publishers active
+  // and its baseline replayed a different file.
   std::string PcapDevargs(const PointSpec& spec) {
     const Topology topology{spec.publishers, spec.fanout};
+    const uint32_t most = *std::max_element(o_.publishers.begin(), o_.publishers.end());
+    const size_t frames = std::max<size_t>(2048, (most + spec.workers - 1) / spec.workers);
     std::string devargs = "net_pcap0";
     for (uint32_t w = 0; w < spec.workers; ++w) {
       const std::string path = "/tmp/mgw-bench-" + std::to_string(getpid()) + "-" +
@@ -222,7 +231,6 @@ class Bench {
                                std::to_string(spec.publishers) + "-q" + std::to_string(w) + "-of" +
                                std::to_string(spec.workers) + ".pcap";
       if (!std::filesystem::exists(path)) {
-        const size_t frames = std::max<size_t>(512, std::min<size_t>(spec.publishers * 8, 2048));
         WritePublisherPcap(path, topology, spec.packet_size, w, spec.workers, frames);
         pcaps_.push_back(path);
       }

@@ -287,6 +287,54 @@ TYPED_TEST(DataplaneTest, FanOutToOneFourAndFortyNineSubscribers) {
   }
 }
 
+// 1b. Commands sent without waiting (the way the control plane re-programs a restarted
+// dataplane, and mgw-bench programs 10,000 publishers) are applied as batches: more than one
+// batch's worth, with a failing command in the middle, each answered in order, the failure alone
+// refused, and every change in force once its answer is in.
+TYPED_TEST(DataplaneTest, PipelinedCommandsAreAnsweredInOrderAndInForce) {
+  const std::string meeting = "pipe";
+  auto pub_peer = this->env().MakePeer();
+  const uint32_t ssrc = NextSsrc();
+  constexpr size_t kSubscribers = 150;
+  constexpr size_t kWithPeers = 3;
+  std::vector<std::unique_ptr<Peer>> peers;
+  std::vector<control::Command> commands;
+  commands.push_back(VideoPublisher("pipe-pub", meeting, Codec::kVp8, {ssrc}));
+  for (size_t i = 0; i < kSubscribers; ++i) {
+    std::optional<std::string> address;
+    if (i < kWithPeers) {
+      peers.push_back(this->env().MakePeer());
+      address = peers.back()->address();
+    }
+    commands.push_back(Member("pipe-sub" + std::to_string(i), meeting, NextSsrc(), address));
+  }
+  for (size_t i = 0; i < kSubscribers; ++i) {
+    if (i == kSubscribers / 2) commands.push_back(control::Subscribe{"nobody", "pipe-pub", 1});
+    commands.push_back(control::Subscribe{"pipe-sub" + std::to_string(i), "pipe-pub", 1'000'000});
+  }
+  ASSERT_GT(commands.size(), 256u);  // more than one window of the client and batch of the server
+  try {
+    this->env().CallAll(commands);
+    ADD_FAILURE() << "the subscribe of an unknown participant was accepted";
+  } catch (const control::ControlCallError& e) {
+    EXPECT_EQ(e.error().code, control::ErrorCode::kNotFound) << e.what();
+  }
+  VideoSource source(*pub_peer, Codec::kVp8, ssrc);
+  const Rtp sent = source.Send(true, 0);
+  for (size_t i = 0; i < kWithPeers; ++i) {
+    std::vector<Rtp> got = ReceiveUntil(*peers[i], TagIs(Codec::kVp8, 0));
+    ASSERT_EQ(got.size(), 1u) << "subscriber " << i;
+  }
+  for (size_t i : {size_t{0}, kSubscribers / 2, kSubscribers - 1}) {
+    json::object stats = this->env().Stats("pipe-sub" + std::to_string(i));
+    const json::array& legs = stats.at("participants").as_array().at(0).at("legs").as_array();
+    size_t video = 0;
+    for (const json::value& leg : legs) video += leg.at("kind") == "video" ? 1 : 0;
+    EXPECT_EQ(video, 1u) << "subscriber " << i << ": " << json::serialize(stats);
+  }
+  this->env().Call(control::RemoveMeeting{meeting});
+}
+
 // 2. SRTP both ways with libsrtp on the participants' side; a tampered packet is counted.
 TYPED_TEST(DataplaneTest, SrtpEndToEndAndTamperedPacketCounted) {
   for (SrtpSuite suite : {SrtpSuite::kAesCm128HmacSha1_80, SrtpSuite::kAeadAes128Gcm}) {

@@ -278,6 +278,10 @@ std::unique_ptr<Peer> DataplaneEnv::MakePeer() {
 
 json::object DataplaneEnv::Call(const control::Command& command) { return control_->Call(command); }
 
+std::vector<json::object> DataplaneEnv::CallAll(const std::vector<control::Command>& commands) {
+  return control_->CallAll(commands);
+}
+
 json::object DataplaneEnv::Stats(const std::optional<std::string>& participant) {
   return control_->Call(control::StatsQuery{participant});
 }

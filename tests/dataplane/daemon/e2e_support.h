@@ -95,6 +95,7 @@ class DataplaneEnv {
 
   std::unique_ptr<Peer> MakePeer();
   boost::json::object Call(const control::Command& command);
+  std::vector<boost::json::object> CallAll(const std::vector<control::Command>& commands);
   boost::json::object Stats(const std::optional<std::string>& participant = std::nullopt);
   uint64_t Drops(const std::string& reason);
   // The /metrics page, fetched inside the dataplane's namespace.

@@ -41,6 +41,10 @@ class DataplaneService : public control::ControlService {
 
   std::variant<boost::json::object, control::Error> Handle(
       const control::Command& command) override;
+  // Within a batch, changes are posted to the workers without waiting; EndBatch waits for the
+  // last one, which the workers run after all earlier ones (their command queues are FIFO).
+  void BeginBatch() override;
+  std::optional<control::Error> EndBatch() override;
 
   // Writes the dataplane's metrics: worker counters and drops summed over workers, backend I/O
   // counters, and per-stream and per-leg packet counts.
@@ -102,6 +106,8 @@ class DataplaneService : public control::ControlService {
   std::vector<Worker*> workers_;
   dp::Forwarder replica_;
   mutable std::mutex mutex_;
+  bool batching_ = false;                          // under mutex_
+  std::shared_ptr<Completion> batch_last_change_;  // under mutex_
   bool per_leg_metrics_ = true;
   std::map<std::string, ParticipantInfo> participants_;
   std::unordered_map<std::string, uint64_t> meetings_;
