@@ -43,4 +43,18 @@ boost::json::object DataplaneLink::Call(const control::Command& command) {
   }
 }
 
+std::vector<boost::json::object> DataplaneLink::CallAll(
+    const std::vector<control::Command>& commands) {
+  std::lock_guard lock(mutex_);
+  if (!client_) throw std::runtime_error("the dataplane is not connected");
+  try {
+    return client_->CallAll(commands);
+  } catch (const control::ControlCallError&) {
+    throw;
+  } catch (const std::exception&) {
+    client_.reset();
+    throw;
+  }
+}
+
 }  // namespace mgw::controlplane

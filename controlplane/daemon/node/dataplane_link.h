@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "mgw/control/control_protocol.h"
 #include "mgw/control/control_server.h"
@@ -28,6 +29,9 @@ class DataplaneLink {
   // The result, or ControlCallError (the dataplane refused; the link stays up), or
   // std::runtime_error (not connected, or the connection broke: the link is dropped).
   boost::json::object Call(const control::Command& command);
+  // The commands pipelined (ControlClient::CallAll): every one is sent and answered, then the
+  // first refusal is thrown as ControlCallError; a broken connection as for Call.
+  std::vector<boost::json::object> CallAll(const std::vector<control::Command>& commands);
 
  private:
   const std::string socket_path_;

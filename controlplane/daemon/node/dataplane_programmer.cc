@@ -105,12 +105,14 @@ std::size_t ReprogramDataplane(DataplaneLink& link, service::Services& services,
     } catch (const control::ControlCallError&) {
       // not_found: a restarted dataplane never had it
     }
+    // Pipelined: the dataplane applies them as batches, one wait on its workers for many.
+    std::vector<control::Command> adds;
     for (const storage::ParticipantMedia& p :
          services.media_store.ListOpen(services.db, meeting_id)) {
-      if (!p.media) continue;
-      link.Call(AddCommandFor(meeting_id, p));
-      ++added;
+      if (p.media) adds.push_back(AddCommandFor(meeting_id, p));
     }
+    link.CallAll(adds);
+    added += adds.size();
     std::map<std::int64_t, service::FeedChange> feeds;
     for (const storage::VideoSubscription& s :
          services.media_store.SubscriptionsInMeeting(services.db, meeting_id)) {
