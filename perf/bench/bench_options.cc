@@ -29,6 +29,8 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
                  "socket backends: measurements of the point and its relay baseline, in turn; the "
                  "ratio is their median")
       ->check(CLI::Range(1, 15));
+  app.add_flag("--no-dpdk-latency{false}", o.dpdk_latency,
+               "skip the dpdk latency trials (net_memif link to mgw-dpdk-probe)");
   app.add_flag("--quick", o.quick, "CI smoke run: one small point per socket backend, < 30 s");
   app.add_flag("!--no-baselines", o.baselines, "skip the baselines");
   app.add_option("--out", o.out_dir, "directory for results.json, results.csv and PNG plots");

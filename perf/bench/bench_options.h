@@ -25,6 +25,9 @@ struct BenchOptions {
   int repeats = 3;
   bool quick = false;
   bool baselines = true;
+  // dpdk, one worker, generated devices: latency at half the maximum rate through a net_memif
+  // link to mgw-dpdk-probe (and testpmd's through the same link as the baseline).
+  bool dpdk_latency = true;
   std::string out_dir = "mgw-bench-out";
   std::string dataplane;  // mgw-dataplane binary; default: next to mgw-bench
   // dpdk: a port on a lab machine instead of the generated net_pcap device; the load then comes

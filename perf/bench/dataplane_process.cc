@@ -99,6 +99,13 @@ DataplaneProcess::DataplaneProcess(const DataplaneOptions& options) {
          << "\nmax_legs = " << options.max_legs
          << "\ncontrol_socket = \"dataplane.sock\"\nadmin_address = \"127.0.0.1\"\nadmin_port = "
          << admin_port_ << "\n";
+    if (!options.worker_cpus.empty()) {
+      toml << "worker_cpus = [";
+      for (size_t i = 0; i < options.worker_cpus.size(); ++i) {
+        toml << (i ? ", " : "") << '"' << options.worker_cpus[i] << '"';
+      }
+      toml << "]\n";
+    }
     if (dpdk) {
       toml << "[dataplane.dpdk]\neal_args = [";
       for (size_t i = 0; i < options.eal_args.size(); ++i) {

@@ -32,6 +32,7 @@ struct DataplaneOptions {
   uint16_t media_port = 0;
   std::string dpdk_port;
   std::vector<std::string> eal_args;
+  std::vector<int> worker_cpus;  // dataplane.worker_cpus; empty: not pinned
 };
 
 class DataplaneProcess {

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -291,10 +292,90 @@ class Bench {
       p->dataplane_drops = process.ScrapeDrops();
     }
     p->baseline_name = "testpmd_io";
+    if (o_.dpdk_latency && o_.dpdk_port.empty() && spec.workers == 1) {
+      RunDpdkLatency(spec, srtp, d, p);
+    }
     if (!o_.baselines || !o_.dpdk_port.empty()) return;
     const BaselineResult& tp = TestpmdBaseline(spec, devargs);
     p->baseline_pps = tp.pps;
     if (tp.pps && *tp.pps > 0) p->ratio = p->measured->egress_pps / *tp.pps;
+  }
+
+  // net_pcap cannot carry latency (its TX is a counter), so the latency trials use another
+  // device: a net_memif link between the dataplane (server, worker pinned to the last CPU) and
+  // mgw-dpdk-probe on CPU 0, which sends the publishers' frames stamped and receives every
+  // output. A blast trial finds the link's maximum; the latency is taken at half of it, and
+  // testpmd io-forwarding on the same link at the same rate is the path without mgw.
+  void RunDpdkLatency(const PointSpec& spec, SrtpMode srtp, DataplaneOptions d, PointResult* p) {
+    const Topology topology{spec.publishers, spec.fanout};
+    const std::string pid = std::to_string(getpid());
+    const std::string socket = "/tmp/mgw-bench-" + pid + "-memif.sock";
+    const std::string link = ",socket=" + socket + ",socket-abstract=no";
+    std::filesystem::remove(socket);
+    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    d.dpdk_port = "net_memif0,role=server" + link;
+    d.worker_cpus = {static_cast<int>(cpus - 1)};
+    d.eal_args = {"--no-huge",
+                  "-m",
+                  "1024",
+                  "--file-prefix=mgwbm" + pid,
+                  "--no-pci",
+                  "--no-telemetry",
+                  "--lcores=0@(0-" + std::to_string(cpus - 1) + ")",
+                  "--log-level=lib.eal:warning"};
+    const std::string client = "net_memif0,role=client" + link;
+    const double seconds = o_.quick ? 1.0 : 2.0;
+    double half = 0;
+    {
+      DataplaneProcess process(d);
+      process.Program(topology, srtp, 0, true);
+      const TrialResult max = RunProbe(client, spec, 0, 1.0, spec.fanout);
+      half = max.egress_pps / spec.fanout / 2;
+      if (half < 1) throw std::runtime_error("dpdk latency: nothing came back over net_memif");
+      p->at_half_rate = RunProbe(client, spec, half, seconds, spec.fanout);
+      p->trials.push_back(*p->at_half_rate);
+    }
+    if (!o_.baselines) return;
+    std::filesystem::remove(socket);
+    TestpmdForwarder testpmd("net_memif0,role=server" + link);
+    p->baseline_at_half_rate = RunProbe(client, spec, half, seconds, 1);
+  }
+
+  // One mgw-dpdk-probe run (beside mgw-dataplane); `outputs` per input for the loss figure.
+  TrialResult RunProbe(const std::string& vdev, const PointSpec& spec, double rate_pps,
+                       double seconds, uint32_t outputs) {
+    const std::string probe =
+        std::filesystem::path(o_.dataplane).parent_path().string() + "/mgw-dpdk-probe";
+    const std::string command = probe + " --vdev '" + vdev + "' --core 0 --publishers " +
+                                std::to_string(spec.publishers) + " --size " +
+                                std::to_string(spec.packet_size) + " --rate " +
+                                std::to_string(static_cast<uint64_t>(rate_pps)) + " --seconds " +
+                                std::to_string(seconds) + " 2>&1";
+    FILE* pipe = popen(command.c_str(), "r");
+    if (pipe == nullptr) throw std::runtime_error("cannot run " + probe);
+    std::string text;
+    char chunk[4096];
+    while (size_t n = std::fread(chunk, 1, sizeof chunk, pipe)) text.append(chunk, n);
+    const int status = pclose(pipe);
+    const size_t brace = text.rfind("\n{");
+    const std::string line = text.substr(brace == std::string::npos ? 0 : brace + 1);
+    boost::system::error_code ec;
+    const boost::json::value v = boost::json::parse(line, ec);
+    if (status != 0 || ec || !v.is_object()) {
+      throw std::runtime_error("mgw-dpdk-probe failed: " + text.substr(0, 600));
+    }
+    const boost::json::object& o = v.as_object();
+    TrialResult t;
+    t.offered_pps = rate_pps;
+    t.ingress_pps = o.at("ingress_pps").to_number<double>();
+    t.egress_pps = o.at("egress_pps").to_number<double>();
+    const double expected = o.at("sent").to_number<double>() * outputs;
+    t.loss =
+        expected > 0 ? std::max(0.0, 1.0 - o.at("received").to_number<double>() / expected) : 1.0;
+    t.p50_us = o.at("p50_us").to_number<double>();
+    t.p99_us = o.at("p99_us").to_number<double>();
+    t.p999_us = o.at("p999_us").to_number<double>();
+    return t;
   }
 
   const BaselineResult& TestpmdBaseline(const PointSpec& spec, const std::string& devargs) {
@@ -329,7 +410,8 @@ class Bench {
     }
     if (p.baseline_at_half_rate) {
       const TrialResult& r = *p.baseline_at_half_rate;
-      std::printf("  relay p50/p99/p99.9 %.1f/%.1f/%.1f us", r.p50_us, r.p99_us, r.p999_us);
+      std::printf("  %s p50/p99/p99.9 %.1f/%.1f/%.1f us",
+                  p.spec.backend == "dpdk" ? "testpmd" : "relay", r.p50_us, r.p99_us, r.p999_us);
     }
     if (p.srtp_ratio) std::printf("  libsrtp ratio %.3f", *p.srtp_ratio);
     std::printf("\n");

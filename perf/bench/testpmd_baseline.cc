@@ -11,6 +11,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -74,6 +75,39 @@ TestpmdResult MeasureTestpmdIoForward(const std::string& port_devargs, double se
   }
   std::sort(rates.begin() + 1, rates.end());
   return {rates[1 + (rates.size() - 1) / 2], ""};  // median of the periods after the first
+}
+
+TestpmdForwarder::TestpmdForwarder(const std::string& port_devargs) {
+  const std::string binary = FindTestpmd();
+  if (binary.empty()) throw std::runtime_error("dpdk-testpmd not found (Debian package dpdk-dev)");
+  log_ = "/tmp/mgw-bench-testpmd-fwd-" + std::to_string(getpid()) + ".log";
+  const std::string prefix = "--file-prefix=mgwbtf" + std::to_string(getpid());
+  const std::string vdev = "--vdev=" + port_devargs;
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+    if (!freopen("/dev/null", "r", stdin)) _exit(126);
+    // --stats-period keeps testpmd running without a terminal (else it exits at stdin's EOF).
+    execl(binary.c_str(), binary.c_str(), "--no-huge", "-m", "512", prefix.c_str(), "--no-pci",
+          "-l", "0-1", vdev.c_str(), "--", "--forward-mode=io", "--port-topology=loop",
+          "--auto-start", "--stats-period=10", "--no-lsc-interrupt", "--total-num-mbufs=16384",
+          nullptr);
+    _exit(127);
+  }
+}
+
+TestpmdForwarder::~TestpmdForwarder() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGINT);
+  for (int i = 0; i < 60 && waitpid(pid_, nullptr, WNOHANG) != pid_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (i == 59) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::remove(log_.c_str());
 }
 
 }  // namespace mgw::bench

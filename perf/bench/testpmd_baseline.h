@@ -15,4 +15,20 @@ struct TestpmdResult {
 
 TestpmdResult MeasureTestpmdIoForward(const std::string& port_devargs, double seconds);
 
+// dpdk-testpmd forwarding (io, port looped onto itself) on `port_devargs` until destroyed: the
+// path without mgw for the latency trials, where mgw-dpdk-probe is on the other end of the link.
+// Shared EAL configuration (no --no-shconf): net_memif needs the multi-process channel.
+class TestpmdForwarder {
+ public:
+  // Throws when dpdk-testpmd is missing.
+  explicit TestpmdForwarder(const std::string& port_devargs);
+  ~TestpmdForwarder();  // SIGINT, then SIGKILL
+  TestpmdForwarder(const TestpmdForwarder&) = delete;
+  TestpmdForwarder& operator=(const TestpmdForwarder&) = delete;
+
+ private:
+  int pid_ = -1;
+  std::string log_;
+};
+
 }  // namespace mgw::bench
