@@ -10,7 +10,6 @@ namespace mgw::dp {
 PacketCache::PacketCache(const PacketCacheConfig& config)
     : config_(config),
       meta_(std::bit_ceil(config.capacity == 0 ? 1u : config.capacity)),
-      bytes_(meta_.size() * config.slot_size),
       mask_(meta_.size() - 1) {
   config_.capacity = static_cast<uint32_t>(meta_.size());
 }
@@ -20,7 +19,9 @@ bool PacketCache::Store(std::span<const uint8_t> packet, uint16_t seq, uint64_t 
   const size_t index = seq & mask_;
   SlotMeta& m = meta_[index];
   if (m.used && m.seq != seq && SeqIsNewer(m.seq, seq) && IsFresh(m, now_us)) return false;
-  std::memcpy(bytes_.data() + index * config_.slot_size, packet.data(), packet.size());
+  // Default-initialised: the pages are committed as slots are first written, not here.
+  if (!bytes_) bytes_.reset(new uint8_t[meta_.size() * config_.slot_size]);
+  std::memcpy(bytes_.get() + index * config_.slot_size, packet.data(), packet.size());
   m = SlotMeta{now_us, seq, static_cast<uint16_t>(packet.size()), true};
   return true;
 }
@@ -30,7 +31,7 @@ CachedPacket PacketCache::Find(uint16_t seq, uint64_t now_us) {
   const SlotMeta& m = meta_[index];
   if (!m.used || m.seq != seq) return CachedPacket{{}, DropReason::kCacheMiss};
   if (!IsFresh(m, now_us)) return CachedPacket{{}, DropReason::kCacheExpired};
-  return CachedPacket{{bytes_.data() + index * config_.slot_size, m.size}, DropReason::kNone};
+  return CachedPacket{{bytes_.get() + index * config_.slot_size, m.size}, DropReason::kNone};
 }
 
 void PacketCache::Clear() {

@@ -21,6 +21,14 @@ namespace {
 
 constexpr auto kWorkerTimeout = std::chrono::seconds(5);
 
+// The replica validates changes and keeps addresses; it never sees a packet, so it keeps no
+// packet caches.
+dp::ForwarderConfig ReplicaConfig(dp::ForwarderConfig config) {
+  config.video_cache.capacity = 0;
+  config.audio_cache.capacity = 0;
+  return config;
+}
+
 Error NotFound(const std::string& participant) {
   return {ErrorCode::kNotFound, fmt::format("no participant \"{}\"", participant)};
 }
@@ -117,7 +125,7 @@ std::vector<DataplaneService::LegKey> DataplaneService::LegsOf(
 
 DataplaneService::DataplaneService(io::PacketBackend& backend, std::vector<Worker*> workers,
                                    const dp::ForwarderConfig& config)
-    : backend_(backend), workers_(std::move(workers)), replica_(config) {
+    : backend_(backend), workers_(std::move(workers)), replica_(ReplicaConfig(config)) {
   for (Worker* worker : workers_) {
     worker->SetAddressListener([this] {
       address_sync_pending_.store(true, std::memory_order_release);

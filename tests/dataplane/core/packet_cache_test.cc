@@ -38,6 +38,20 @@ TEST(PacketCacheTest, ExpiresByAge) {
   EXPECT_EQ(cache.Find(1, 1'010'001).reason, DropReason::kCacheExpired);
 }
 
+// The slots' bytes come with the first packet: 10,000 publishers on one worker, or streams that
+// other workers receive, must not cost capacity x slot_size each before they send.
+TEST(PacketCacheTest, BytesAreAllocatedByTheFirstStore) {
+  PacketCache cache(PacketCacheConfig{512, 1'000'000, 1500});
+  EXPECT_FALSE(cache.allocated());
+  EXPECT_EQ(cache.Find(7, 0).reason, DropReason::kCacheMiss);
+  EXPECT_FALSE(cache.allocated());
+  EXPECT_FALSE(cache.Store(PacketBytes(7, 1501), 7, 0));  // too large: still nothing to hold
+  EXPECT_FALSE(cache.allocated());
+  ASSERT_TRUE(cache.Store(PacketBytes(7, 1500), 7, 0));
+  EXPECT_TRUE(cache.allocated());
+  EXPECT_EQ(cache.Find(7, 0).bytes.size(), 1500u);
+}
+
 TEST(PacketCacheTest, CapacityRoundsUpToPowerOfTwo) {
   PacketCache cache(PacketCacheConfig{5, 1'000'000, 100});
   EXPECT_EQ(cache.capacity(), 8u);

@@ -1,12 +1,16 @@
 #pragma once
 
 // Recent RTP packets of one publisher stream, kept to answer NACKs. A ring of fixed-size slots
-// indexed by sequence number (capacity is a power of two, so the index survives the 16-bit wrap),
-// preallocated at construction: storing and finding never allocate. Entries expire by age, so
-// depth is bounded both in time and in packets.
+// indexed by sequence number (capacity is a power of two, so the index survives the 16-bit wrap).
+// The slots' bytes (capacity x slot_size, 768 KiB by default) are allocated, uninitialised, at
+// the first Store and never again: a stream that sends nothing to this forwarder (one that
+// another worker receives, a participant that never turns its camera on, the control thread's
+// replica) costs only the slots' metadata. Entries expire by age, so depth is bounded both in
+// time and in packets.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -40,6 +44,8 @@ class PacketCache {
 
   void Clear();
   size_t capacity() const { return meta_.size(); }
+  // Whether the slots' bytes are allocated (something was stored).
+  bool allocated() const { return bytes_ != nullptr; }
   const PacketCacheConfig& config() const { return config_; }
 
  private:
@@ -56,7 +62,7 @@ class PacketCache {
 
   PacketCacheConfig config_;
   std::vector<SlotMeta> meta_;
-  std::vector<uint8_t> bytes_;  // capacity * slot_size
+  std::unique_ptr<uint8_t[]> bytes_;  // capacity * slot_size, from the first Store
   size_t mask_;
 };
 
