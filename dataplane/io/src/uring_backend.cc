@@ -92,14 +92,15 @@ bool UringBackend::SetUpQueue(Queue& q, const BackendConfig& config, std::string
     return false;
   }
   const uint32_t tx_slots = std::max<uint32_t>(config.uring.tx_slots, kBurstSize);
+  const uint32_t cq_entries = RoundUpToPowerOfTwo(config.packets_per_queue + tx_slots + 64);
   io_uring_params params{};
   params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
-  params.cq_entries = RoundUpToPowerOfTwo(config.packets_per_queue + tx_slots + 64);
+  params.cq_entries = cq_entries;
   int result = io_uring_queue_init_params(config.uring.ring_entries, &q.ring, &params);
   if (result == -EINVAL) {  // kernel < 5.19: no cooperative task running
     params = {};
     params.flags = IORING_SETUP_CQSIZE;
-    params.cq_entries = RoundUpToPowerOfTwo(config.packets_per_queue + tx_slots + 64);
+    params.cq_entries = cq_entries;
     result = io_uring_queue_init_params(config.uring.ring_entries, &q.ring, &params);
   }
   if (result < 0) {
@@ -108,6 +109,18 @@ bool UringBackend::SetUpQueue(Queue& q, const BackendConfig& config, std::string
     return false;
   }
   q.ring_ready = true;
+  // Registered files spare the kernel an fget/fput per SQE; without them (a kernel that refuses
+  // the registration, e.g. RLIMIT_NOFILE accounting) the SQEs name the descriptors.
+  q.sqe_socket = q.fd;
+  q.sqe_wake = q.wake_fd;
+  const int files[2] = {q.fd, q.wake_fd};
+  if (io_uring_register_files(&q.ring, files, 2) == 0) {
+    q.sqe_socket = 0;
+    q.sqe_wake = 1;
+    q.sqe_flags = IOSQE_FIXED_FILE;
+  }
+  q.stash.resize(RoundUpToPowerOfTwo(config.packets_per_queue));
+  q.stash_mask = static_cast<uint32_t>(q.stash.size()) - 1;
 
   io_uring_probe* probe = io_uring_get_probe_ring(&q.ring);
   const bool has_ops = probe != nullptr && io_uring_opcode_supported(probe, IORING_OP_SENDMSG) &&
@@ -262,7 +275,8 @@ void UringBackend::Arm(Queue& q) {
       slot.message.msg_iovlen = 1;
       slot.message.msg_control = slot.control;
       slot.message.msg_controllen = sizeof(slot.control);
-      io_uring_prep_recvmsg(sqe, q.fd, &slot.message, 0);
+      io_uring_prep_recvmsg(sqe, q.sqe_socket, &slot.message, 0);
+      sqe->flags |= q.sqe_flags;
       io_uring_sqe_set_data64(sqe, UserData(Op::kPrepostedReceive, packet->slot));
       ++q.rx_in_flight;
     }
@@ -274,8 +288,8 @@ void UringBackend::Arm(Queue& q) {
 void UringBackend::ArmMultishot(Queue& q) {
   io_uring_sqe* sqe = GetSqe(q);
   if (sqe == nullptr) return;
-  io_uring_prep_recvmsg_multishot(sqe, q.fd, &q.multishot_message, 0);
-  sqe->flags |= IOSQE_BUFFER_SELECT;
+  io_uring_prep_recvmsg_multishot(sqe, q.sqe_socket, &q.multishot_message, 0);
+  sqe->flags |= IOSQE_BUFFER_SELECT | q.sqe_flags;
   sqe->buf_group = 0;
   io_uring_sqe_set_data64(sqe, UserData(Op::kMultishotReceive, 0));
   q.recv_armed = true;
@@ -285,25 +299,21 @@ void UringBackend::ArmWake(Queue& q) {
   if (q.wake_armed) return;
   io_uring_sqe* sqe = GetSqe(q);
   if (sqe == nullptr) return;
-  io_uring_prep_poll_add(sqe, q.wake_fd, POLLIN);
+  io_uring_prep_poll_add(sqe, q.sqe_wake, POLLIN);
+  sqe->flags |= q.sqe_flags;
   io_uring_sqe_set_data64(sqe, UserData(Op::kWake, 0));
   q.wake_armed = true;
 }
 
 void UringBackend::Reap(Queue& q) {
-  // Completions are taken in order. A receive completion needs a stash place (it yields at most
-  // one packet); when the stash is full the scan stops there, but send and wake completions ahead
-  // of it are still taken, so send slots come back even while received packets wait.
+  // Completions are taken in order. A receive yields at most one packet into the stash, which
+  // has room for the whole pool, so no completion waits behind another.
   for (;;) {
     io_uring_cqe* cqes[kBurstSize];
     const unsigned count = io_uring_peek_batch_cqe(&q.ring, cqes, kBurstSize);
-    unsigned taken = 0;
-    for (; taken < count; ++taken) {
-      const io_uring_cqe& cqe = *cqes[taken];
-      const Op op = OpOf(cqe.user_data);
-      const bool receive = op == Op::kMultishotReceive || op == Op::kPrepostedReceive;
-      if (receive && q.stash_count >= kStashSize) break;
-      switch (op) {
+    for (unsigned i = 0; i < count; ++i) {
+      const io_uring_cqe& cqe = *cqes[i];
+      switch (OpOf(cqe.user_data)) {
         case Op::kMultishotReceive:
           OnMultishotReceive(q, cqe);
           break;
@@ -319,8 +329,8 @@ void UringBackend::Reap(Queue& q) {
           break;
       }
     }
-    io_uring_cq_advance(&q.ring, taken);
-    if (taken < count || count == 0) break;
+    io_uring_cq_advance(&q.ring, count);
+    if (count < kBurstSize) break;
   }
   PublishBuffers(q);
 }
@@ -390,7 +400,7 @@ void UringBackend::Deliver(Queue& q, Packet* packet, const msghdr& control, cons
   if (parsed.has_destination) packet->destination.address = parsed.destination;
   q.counters.rx_packets.Add(1);
   q.counters.rx_bytes.Add(packet->length);
-  q.stash[(q.stash_head + q.stash_count++) % kStashSize] = packet;
+  q.stash[(q.stash_head + q.stash_count++) & q.stash_mask] = packet;
 }
 
 void UringBackend::OnSendComplete(Queue& q, const io_uring_cqe& cqe, uint32_t slot) {
@@ -432,7 +442,7 @@ uint16_t UringBackend::Receive(uint16_t queue, std::span<Packet*> out) {
   uint16_t count = 0;
   while (count < out.size() && q.stash_count > 0) {
     out[count++] = q.stash[q.stash_head];
-    q.stash_head = (q.stash_head + 1) % kStashSize;
+    q.stash_head = (q.stash_head + 1) & q.stash_mask;
     --q.stash_count;
   }
   return count;
@@ -484,7 +494,8 @@ uint16_t UringBackend::Send(uint16_t queue, std::span<const OutPacket> packets) 
     q.tx_free.pop_back();
     tx.payload = shared ? const_cast<Packet*>(packet.payload) : nullptr;
     if (tx.payload != nullptr) q.pool.Ref(tx.payload);
-    io_uring_prep_sendmsg(sqe, q.fd, &tx.message, MSG_DONTWAIT);
+    io_uring_prep_sendmsg(sqe, q.sqe_socket, &tx.message, MSG_DONTWAIT);
+    sqe->flags |= q.sqe_flags;
     io_uring_sqe_set_data64(sqe, UserData(Op::kSend, slot));
     ++accepted;
   }

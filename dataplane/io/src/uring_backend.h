@@ -3,7 +3,6 @@
 #include <liburing.h>
 #include <sys/socket.h>
 
-#include <array>
 #include <memory>
 #include <vector>
 
@@ -20,7 +19,9 @@ namespace mgw::io {
 // recvmsg SQEs, one per pool packet in flight. Send prepares one sendmsg SQE per output (header
 // copied into a send slot, payload referenced in place) and Flush submits the burst with one
 // io_uring_submit. Completions are reaped without a syscall unless the kernel has task work
-// pending (COOP_TASKRUN + TASKRUN_FLAG).
+// pending (COOP_TASKRUN + TASKRUN_FLAG). The socket and the wake eventfd are registered files.
+// Why one SQE per datagram rather than sendmmsg, DEFER_TASKRUN or SEND_ZC: measured in
+// dataplane/io/README.md.
 class UringBackend final : public PacketBackend {
  public:
   static BackendResult Create(const BackendConfig& config);
@@ -41,8 +42,6 @@ class UringBackend final : public PacketBackend {
   UringConfig::RxMode rx_mode_for_test(uint16_t queue) const { return queues_[queue]->rx_mode; }
 
  private:
-  static constexpr uint32_t kStashSize = 2 * kBurstSize;
-
   struct TxSlot {
     msghdr message;
     iovec iov[2];
@@ -61,6 +60,10 @@ class UringBackend final : public PacketBackend {
         : pool(packets, buffer_size, headroom) {}
     io_uring ring{};
     bool ring_ready = false;
+    // What SQEs name: the registered-file indices (IOSQE_FIXED_FILE) or the plain descriptors.
+    int sqe_socket = -1;
+    int sqe_wake = -1;
+    uint8_t sqe_flags = 0;
     int fd = -1;
     int wake_fd = -1;
     uint16_t id = 0;
@@ -71,8 +74,11 @@ class UringBackend final : public PacketBackend {
     bool wake_armed = false;
     uint64_t wake_value = 0;
 
-    // Received packets reaped but not yet handed out (Send and Flush reap too).
-    std::array<Packet*, kStashSize> stash{};
+    // Received packets reaped but not yet handed out (Send and Flush reap too). Every receive
+    // completion carries a distinct pool packet, so a stash as large as the pool never fills and
+    // Reap never has to leave completions (and the send slots behind them) in the ring.
+    std::vector<Packet*> stash;
+    uint32_t stash_mask = 0;
     uint32_t stash_head = 0;
     uint32_t stash_count = 0;
 
@@ -110,7 +116,7 @@ class UringBackend final : public PacketBackend {
   void Arm(Queue& q);
   void ArmMultishot(Queue& q);
   void ArmWake(Queue& q);
-  // Processes completions until none are left or the stash is full.
+  // Processes every completion in the ring.
   void Reap(Queue& q);
   void OnMultishotReceive(Queue& q, const io_uring_cqe& cqe);
   void OnPrepostedReceive(Queue& q, const io_uring_cqe& cqe, uint32_t slot);

@@ -3,9 +3,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <linux/filter.h>
+#include <linux/io_uring.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstddef>
@@ -151,6 +153,66 @@ TEST_P(SocketBackendTest, FansOutHeaderPlusSharedPayloadByteExact) {
   const IoStats stats = backend->Stats(0);
   EXPECT_EQ(stats.tx_packets, 4u);
   EXPECT_EQ(stats.tx_bytes, 4u * 1000 + 12 + 16 + 20 + 24);
+  EXPECT_EQ(stats.total_drops(), 0u);
+}
+
+// A backlog of received packets larger than a burst, fanned out with only 32 send slots: the
+// uring backend once left send completions in the ring behind receive completions it had no room
+// for, so its slots never came back and the rest of the fan-out was dropped as tx_no_buffer.
+TEST_P(SocketBackendTest, FansOutABacklogWithFewSendSlotsWithoutDropping) {
+  BackendConfig config = Config();
+  config.uring.tx_slots = kBurstSize;
+  auto backend = Create(config);
+  ASSERT_TRUE(backend);
+  UdpPeer publisher(*Endpoint::Parse("127.0.0.1:0"));
+  ASSERT_TRUE(publisher.ok());
+  std::vector<std::unique_ptr<UdpPeer>> subscribers;
+  for (int s = 0; s < 4; ++s) {
+    subscribers.push_back(std::make_unique<UdpPeer>(*Endpoint::Parse("127.0.0.1:0")));
+    ASSERT_TRUE(subscribers.back()->ok());
+  }
+  // All of it queued before the first Receive: 4 bursts' worth.
+  constexpr int kPackets = 4 * kBurstSize;
+  for (int i = 0; i < kPackets; ++i) {
+    ASSERT_TRUE(publisher.SendTo(backend->local_endpoint(),
+                                 Bytes("hdr-padding-" + std::to_string(1000 + i))));
+  }
+
+  const std::vector<uint8_t> header = Bytes("HEADER:");
+  int forwarded = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (forwarded < kPackets && std::chrono::steady_clock::now() < deadline) {
+    Packet* burst[kBurstSize];
+    const uint16_t got = backend->Receive(0, burst);
+    std::vector<OutPacket> outputs;
+    for (uint16_t p = 0; p < got; ++p) {
+      for (const auto& subscriber : subscribers) {
+        outputs.push_back(OutPacket::WithSharedPayload(subscriber->endpoint(), header, *burst[p],
+                                                       /*payload_offset=*/12));
+      }
+    }
+    EXPECT_EQ(backend->Send(0, outputs), outputs.size());
+    backend->Free(0, {burst, got});
+    backend->Flush(0);
+    forwarded += got;
+    if (got == 0) backend->Wait(0, 50ms);
+  }
+  ASSERT_EQ(forwarded, kPackets);
+
+  for (size_t s = 0; s < subscribers.size(); ++s) {
+    std::set<std::string> seen;
+    while (seen.size() < static_cast<size_t>(kPackets)) {
+      std::optional<Datagram> datagram = subscribers[s]->Receive();
+      ASSERT_TRUE(datagram) << "subscriber " << s << " after " << seen.size();
+      seen.insert(std::string(datagram->bytes.begin(), datagram->bytes.end()));
+    }
+    EXPECT_EQ(*seen.begin(), "HEADER:1000");
+    EXPECT_EQ(*seen.rbegin(), "HEADER:" + std::to_string(1000 + kPackets - 1));
+  }
+  backend->Flush(0);
+  const IoStats stats = backend->Stats(0);
+  EXPECT_EQ(stats.tx_packets, 4u * kPackets);
+  EXPECT_EQ(stats.drop(DropReason::kTxNoBuffer), 0u);
   EXPECT_EQ(stats.total_drops(), 0u);
 }
 
@@ -358,6 +420,79 @@ TEST(UringBackendTest, SaysIoUringIsUnavailableWhenTheKernelRefusesIt) {
   EXPECT_EXIT(CreateUringUnderSeccompAndExit(), ::testing::ExitedWithCode(0),
               "io_uring unavailable \\(io_uring_queue_init: Operation not permitted\\); use "
               "backend=posix");
+}
+
+// In a child: io_uring_register(IORING_REGISTER_FILES) refused by a seccomp filter, everything
+// else allowed. The backend must fall back to plain descriptors and still receive and fan out.
+// Exits 0 when it did.
+void ForwardWithoutRegisteredFilesAndExit() {
+  constexpr uint32_t kArgument1 = offsetof(seccomp_data, args) + sizeof(uint64_t);  // low half
+  sock_filter filter[] = {
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_register, 0, 3),
+      BPF_STMT(BPF_LD | BPF_W | BPF_ABS, kArgument1),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IORING_REGISTER_FILES, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+      BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  sock_fprog program{static_cast<unsigned short>(sizeof(filter) / sizeof(filter[0])), filter};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+      prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &program) != 0) {
+    std::fprintf(stderr, "could not install the seccomp filter\n");
+    std::exit(2);
+  }
+  // The filter is in force: the registration fails with EPERM (EBADF without it).
+  if (syscall(__NR_io_uring_register, -1, IORING_REGISTER_FILES, nullptr, 0) != -1 ||
+      errno != EPERM) {
+    std::fprintf(stderr, "the filter does not refuse IORING_REGISTER_FILES\n");
+    std::exit(3);
+  }
+  BackendConfig config;
+  config.kind = BackendKind::kUring;
+  config.uring.rx_mode = UringConfig::RxMode::kMultishot;
+  config.local = *Endpoint::Parse("127.0.0.1:0");
+  config.packets_per_queue = 256;
+  BackendResult result = CreatePacketBackend(config);
+  if (!result) {
+    std::fprintf(stderr, "%s\n", result.error.c_str());
+    std::exit(4);
+  }
+  PacketBackend& backend = *result.backend;
+  UdpPeer publisher(*Endpoint::Parse("127.0.0.1:0"));
+  UdpPeer subscriber(*Endpoint::Parse("127.0.0.1:0"));
+  if (!publisher.ok() || !subscriber.ok() ||
+      !publisher.SendTo(backend.local_endpoint(), Bytes("0123456789abpayload"))) {
+    std::exit(5);
+  }
+  Packet* burst[kBurstSize];
+  uint16_t got = 0;
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (got == 0 && std::chrono::steady_clock::now() < deadline) {
+    got = backend.Receive(0, burst);
+    if (got == 0) backend.Wait(0, 50ms);
+  }
+  if (got != 1) {
+    std::fprintf(stderr, "received %u packets\n", got);
+    std::exit(6);
+  }
+  const std::vector<uint8_t> header = Bytes("HEADER:");
+  const OutPacket out = OutPacket::WithSharedPayload(subscriber.endpoint(), header, *burst[0], 12);
+  const uint16_t accepted = backend.Send(0, {&out, 1});
+  backend.Free(0, {burst, got});
+  backend.Flush(0);
+  const std::optional<Datagram> datagram = subscriber.Receive();
+  if (accepted != 1 || !datagram || datagram->bytes != Bytes("HEADER:payload")) {
+    std::fprintf(stderr, "the fan-out did not arrive (accepted %u)\n", accepted);
+    std::exit(7);
+  }
+  std::fprintf(stderr, "forwarded without registered files\n");
+  std::exit(0);
+}
+
+TEST(UringBackendTest, FallsBackToPlainDescriptorsWhenFileRegistrationIsRefused) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(ForwardWithoutRegisteredFilesAndExit(), ::testing::ExitedWithCode(0),
+              "forwarded without registered files");
 }
 
 }  // namespace
