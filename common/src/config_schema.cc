@@ -91,6 +91,15 @@ std::vector<KeySpec> BuildSchema() {
        true},
       {"controlplane.database.pool_size", Type::kInt, int64_t{4},
        "Database connections kept open (PostgreSQL).", 1, 256},
+      {"controlplane.cache.enabled", Type::kBool, true,
+       "Read caches in front of authentication and GET /meeting/{id}, invalidated by every write "
+       "(PostgreSQL: across control planes, by NOTIFY mgw_cache)."},
+      {"controlplane.cache.entries", Type::kInt, int64_t{10000},
+       "Most entries each read cache holds (least recently used go first).", 1, 10000000},
+      {"controlplane.cache.max_age_ms", Type::kInt, int64_t{2000},
+       "Oldest a cached entry may be when served, in milliseconds: the bound on staleness should "
+       "an invalidation ever be lost.",
+       1, 3600000},
       {"controlplane.jobs.poll_interval_ms", Type::kInt, int64_t{500},
        "How often the durable job runner looks for due jobs, in milliseconds (new jobs from this "
        "process wake it sooner).",

@@ -24,6 +24,7 @@
 #include "mgw/service/services.h"
 #include "mgw/storage/account_store.h"
 #include "mgw/storage/bootstrap_admin.h"
+#include "mgw/storage/cache_listener.h"
 #include "mgw/storage/clock.h"
 #include "mgw/storage/database.h"
 #include "mgw/storage/migrations.h"
@@ -276,6 +277,29 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
   }
   service_options.schedules = ConfiguredSchedules(config);
   service_options.rooms = ConfiguredRooms(config);
+  service_options.cache = {
+      .enabled = config.GetBool("controlplane.cache.enabled"),
+      .entries = static_cast<std::size_t>(config.GetInt("controlplane.cache.entries")),
+      .max_age = std::chrono::milliseconds(config.GetInt("controlplane.cache.max_age_ms"))};
+  // PostgreSQL: the other control planes' writes reach the read caches by NOTIFY mgw_cache; until
+  // this LISTENs (and whenever the connection is lost) the caches are bypassed.
+  std::unique_ptr<storage::CacheListener> cache_listener;
+  if (service_options.cache.enabled &&
+      config.GetString("controlplane.database.backend") == "postgresql") {
+    cache_listener = std::make_unique<storage::CacheListener>(
+        db->invalidation(),
+        storage::CacheListener::Options{
+            .uri = config.GetSecret("controlplane.database.postgresql_uri").Reveal(),
+            .on_state = [](bool up, const std::string& detail) {
+              if (up) {
+                spdlog::info("read caches: LISTEN {} up; caching", storage::kCacheChannel);
+              } else {
+                spdlog::warn("read caches: LISTEN {} down, caches bypassed until it is back: {}",
+                             storage::kCacheChannel, detail);
+              }
+            }});
+    cache_listener->Start();
+  }
   service::Services services(*db, clock, service_options);
   BootstrapAdministrator(config, services.account_store);
   HttpApi api(services);
@@ -288,6 +312,7 @@ int RunControlplane(const config::Config& config, daemon::Shutdown& shutdown) {
 
   metrics::Registry registry;
   AddProcessMetrics(registry, "controlplane");
+  service::AddCacheMetrics(registry, services.caches, cache_listener.get());
   auto& pin_refusals = registry.AddCounter(
       "mgw_conference_pin_refusals_total",
       "Conference joins refused for a wrong PIN (reason wrong_pin) or a lockout (locked_out).");

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <utility>
 #include <vector>
 
 namespace mgw::controlplane {
@@ -37,7 +38,7 @@ http::Response InstrumentedHandler::operator()(const http::Request& request) {
   }
   std::string id(request.Header("x-request-id").value_or(""));
   if (!http::SaneRequestId(id)) id = http::NewRequestId();
-  response.headers.emplace_back("x-request-id", id);
+  response.headers.emplace_back("x-request-id", std::move(id));
   Children children = ChildrenFor(route_of_(request), response.status);
   children.requests->Inc();
   children.latency->Observe(

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,19 +31,21 @@ class Router {
   };
 
   void Add(std::string method, std::string pattern, Handler handler) {
-    std::vector<std::string> segments;
-    for (std::string_view segment : Split(pattern)) segments.emplace_back(segment);
+    Parts parts;
+    if (!Split(pattern, parts)) throw std::invalid_argument("route with too many segments");
+    std::vector<std::string> segments(parts.at.begin(), parts.at.begin() + parts.count);
     routes_.push_back(
         {std::move(method), std::move(pattern), std::move(handler), std::move(segments)});
   }
 
   // Nothing when no template matches the path (404). One pass over the routes, the path split
-  // into views of itself: this runs on every request (twice: for the metrics label and to
-  // dispatch).
+  // into views of itself on the stack: this runs on every request (twice: for the metrics label
+  // and to dispatch).
   std::optional<Match> Find(std::string_view method, std::string_view path) const {
-    const std::vector<std::string_view> parts = Split(path);
-    const Route* best = nullptr;         // the best-matching template, any method
-    const Route* best_method = nullptr;  // the best one with this method
+    Parts parts;
+    if (!Split(path, parts)) return std::nullopt;  // longer than any route
+    const Route* best = nullptr;                   // the best-matching template, any method
+    const Route* best_method = nullptr;            // the best one with this method
     int best_score = -1;
     int method_score = -1;
     for (const Route& route : routes_) {
@@ -62,8 +66,8 @@ class Router {
     match.route = best_method;
     match.pattern = best_method != nullptr ? best_method->pattern : best->pattern;
     if (best_method != nullptr) {
-      for (size_t i = 0; i < parts.size(); ++i) {
-        if (best_method->segments[i].starts_with('{')) match.params.emplace_back(parts[i]);
+      for (size_t i = 0; i < parts.count; ++i) {
+        if (best_method->segments[i].starts_with('{')) match.params.emplace_back(parts.at[i]);
       }
       return match;
     }
@@ -77,27 +81,34 @@ class Router {
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
-  static std::vector<std::string_view> Split(std::string_view path) {
-    std::vector<std::string_view> parts;
+  // A path's segments; routes have at most kMaxSegments.
+  static constexpr size_t kMaxSegments = 16;
+  struct Parts {
+    std::array<std::string_view, kMaxSegments> at;
+    size_t count = 0;
+  };
+
+  // False when the path has more than kMaxSegments segments.
+  static bool Split(std::string_view path, Parts& parts) {
     size_t start = path.starts_with('/') ? 1 : 0;
     while (start <= path.size()) {
+      if (parts.count == kMaxSegments) return false;
       size_t end = path.find('/', start);
       if (end == std::string_view::npos) end = path.size();
-      parts.emplace_back(path.substr(start, end - start));
+      parts.at[parts.count++] = path.substr(start, end - start);
       start = end + 1;
     }
-    return parts;
+    return true;
   }
 
   // The number of literal segments matched, or -1 when the path does not fit the template.
-  template <typename Part>
-  static int Score(const Route& route, const std::vector<Part>& parts) {
-    if (route.segments.size() != parts.size()) return -1;
+  static int Score(const Route& route, const Parts& parts) {
+    if (route.segments.size() != parts.count) return -1;
     int literals = 0;
-    for (size_t i = 0; i < parts.size(); ++i) {
+    for (size_t i = 0; i < parts.count; ++i) {
       if (route.segments[i].starts_with('{')) {
-        if (parts[i].empty()) return -1;
-      } else if (route.segments[i] == parts[i]) {
+        if (parts.at[i].empty()) return -1;
+      } else if (route.segments[i] == parts.at[i]) {
         ++literals;
       } else {
         return -1;

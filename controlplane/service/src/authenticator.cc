@@ -27,13 +27,28 @@ Caller Authenticator::Authenticate(std::optional<std::string_view> authorization
   while (!credential.empty() && credential.back() == ' ') credential.remove_suffix(1);
   const std::string hash = storage::HashToken(credential);
   const storage::TimePoint now = accounts_.clock().Now();
+  if (cache_ == nullptr || !cache_->enabled()) return Lookup(hash, now);
+  if (std::optional<CachedCredential> hit = cache_->Find(hash)) {
+    if (!hit->expires_at || now < *hit->expires_at) return std::move(hit->caller);
+    // Expired since it was cached: the database says so, with the reason.
+  }
+  // Taken before the read: a revocation committed meanwhile keeps what was read out.
+  const auto ticket = cache_->TicketFor(hash);
+  std::optional<storage::TimePoint> expires_at;
+  Caller caller = Lookup(hash, now, &expires_at);
+  cache_->Insert(hash, CachedCredential{caller, expires_at}, ticket);
+  return caller;
+}
 
+Caller Authenticator::Lookup(const std::string& hash, storage::TimePoint now,
+                             std::optional<storage::TimePoint>* expires_at) {
   // One query for the token and its account (a token outlives no account: deleting an account
   // deletes its tokens).
   if (auto found = accounts_.FindTokenWithAccountByHash(hash)) {
     const auto& [token, account] = *found;
     if (token.revoked_at) throw InvalidToken("the token was revoked");
     if (now >= token.expires_at) throw InvalidToken("the token has expired");
+    if (expires_at != nullptr) *expires_at = token.expires_at;
     return Caller{.account_id = account.id,
                   .email = account.email,
                   .role = account.role,
@@ -44,6 +59,7 @@ Caller Authenticator::Authenticate(std::optional<std::string_view> authorization
   if (std::optional<storage::ApiKey> key = accounts_.FindActiveApiKeyByHash(hash)) {
     std::optional<storage::Account> account = accounts_.FindById(key->account_id);
     if (!account) throw InvalidToken("the key's account no longer exists");
+    if (expires_at != nullptr) *expires_at = key->expires_at;
     return Caller{.account_id = account->id,
                   .email = account->email,
                   .role = account->role,

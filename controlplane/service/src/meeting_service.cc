@@ -76,9 +76,25 @@ MeetingView MeetingService::Create(const Caller& caller, const CreateMeetingRequ
 MeetingView MeetingService::Get(const Caller& caller, std::string_view meeting_id) {
   RequireScope(caller, storage::ApiKeyScope::kRead);
   if (!PlausibleId(meeting_id)) throw MeetingNotFound(meeting_id);
-  // The meeting and its node in one read: the hottest route, one round trip on PostgreSQL.
+  if (caches_ == nullptr || !caches_->meetings.enabled()) {
+    // The meeting and its node in one read: the hottest route, one round trip on PostgreSQL.
+    std::optional<storage::MeetingWithNode> found = meetings_.FindWithNode(db_, meeting_id);
+    if (!found) throw MeetingNotFound(meeting_id);
+    return MeetingView{std::move(found->meeting), std::move(found->node)};
+  }
+  if (std::optional<storage::Meeting> meeting = caches_->meetings.Find(meeting_id)) {
+    if (!meeting->node_id) return MeetingView{*std::move(meeting), std::nullopt};
+    if (std::optional<storage::DataplaneNode> node = caches_->nodes.Find(*meeting->node_id)) {
+      return MeetingView{*std::move(meeting), std::move(node)};
+    }
+  }
+  // Tickets before the read: a write committed meanwhile keeps what was read out of the caches.
+  const auto meeting_ticket = caches_->meetings.TicketFor(meeting_id);
+  const auto node_ticket = caches_->nodes.TicketFor("");  // one shard: any key
   std::optional<storage::MeetingWithNode> found = meetings_.FindWithNode(db_, meeting_id);
   if (!found) throw MeetingNotFound(meeting_id);
+  caches_->meetings.Insert(std::string(meeting_id), found->meeting, meeting_ticket);
+  if (found->node) caches_->nodes.Insert(found->node->id, *found->node, node_ticket);
   return MeetingView{std::move(found->meeting), std::move(found->node)};
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "mgw/storage/storage_error.h"
+#include "mgw/storage/transaction.h"
 
 namespace mgw::storage {
 namespace {
@@ -147,9 +148,14 @@ std::vector<Account> AccountStore::List(const PageRequest& page) {
 }
 
 void AccountStore::Delete(std::int64_t id) {
-  if (db_.Execute("DELETE FROM accounts WHERE id = ?", {id}) == 0) {
-    throw StorageError(StorageErrorKind::kNotFound, fmt::format("no account {}", id));
-  }
+  InTransaction(db_, [&](Transaction& tx) {
+    if (tx.Execute("DELETE FROM accounts WHERE id = ?", {id}) == 0) {
+      throw StorageError(StorageErrorKind::kNotFound, fmt::format("no account {}", id));
+    }
+    tx.MarkChanged(CacheKey("account", std::to_string(id)));
+    // ON DELETE SET NULL cleared host_account_id of the meetings it hosted.
+    tx.MarkChanged("meeting:*");
+  });
 }
 
 std::int64_t AccountStore::CountAdmins() {
@@ -193,15 +199,24 @@ std::optional<AccessToken> AccountStore::FindActiveTokenByHash(std::string_view 
 }
 
 bool AccountStore::RevokeTokenByHash(std::string_view token_hash) {
-  return db_.Execute(
-             "UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
-             {ToUnixMillis(clock_.Now()), token_hash}) > 0;
+  return InTransaction(db_, [&](Transaction& tx) {
+    const bool revoked =
+        tx.Execute(
+            "UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+            {ToUnixMillis(clock_.Now()), token_hash}) > 0;
+    if (revoked) tx.MarkChanged(CacheKey("token", token_hash));
+    return revoked;
+  });
 }
 
 std::int64_t AccountStore::RevokeAllTokens(std::int64_t account_id) {
-  return db_.Execute(
-      "UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
-      {ToUnixMillis(clock_.Now()), account_id});
+  return InTransaction(db_, [&](Transaction& tx) {
+    const std::int64_t revoked = tx.Execute(
+        "UPDATE access_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL",
+        {ToUnixMillis(clock_.Now()), account_id});
+    if (revoked > 0) tx.MarkChanged(CacheKey("account", std::to_string(account_id)));
+    return revoked;
+  });
 }
 
 ApiKey AccountStore::CreateApiKey(const NewApiKey& key) {
@@ -235,8 +250,13 @@ std::vector<ApiKey> AccountStore::ListApiKeys(std::int64_t account_id) {
 }
 
 bool AccountStore::RevokeApiKey(std::int64_t key_id) {
-  return db_.Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-                     {ToUnixMillis(clock_.Now()), key_id}) > 0;
+  return InTransaction(db_, [&](Transaction& tx) {
+    std::optional<Row> row = tx.QueryOne(
+        "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING key_hash",
+        {ToUnixMillis(clock_.Now()), key_id});
+    if (row) tx.MarkChanged(CacheKey("token", row->GetString(0)));
+    return row.has_value();
+  });
 }
 
 }  // namespace mgw::storage

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "mgw/storage/cache_invalidation.h"
 #include "mgw/storage/storage_error.h"
 
 namespace mgw::storage {
@@ -62,6 +63,7 @@ Meeting MeetingStore::Create(SqlExecutor& executor, const NewMeeting& meeting) {
       "VALUES (?, ?, ?, 'active', ?, ?)",
       {meeting.id, meeting.host_account_id, meeting.node_id, meeting.title,
        ToUnixMillis(clock_.Now())});
+  MarkChanged(executor, CacheKey("meeting", meeting.id));
   return *Find(executor, meeting.id);
 }
 
@@ -130,29 +132,40 @@ bool MeetingStore::End(SqlExecutor& executor, std::string_view id) {
       {now, id});
   // A conference run by this meeting is no longer (its next join starts a new meeting).
   executor.Execute("UPDATE conferences SET meeting_id = NULL WHERE meeting_id = ?", {id});
+  MarkChanged(executor, CacheKey("meeting", id));
   return true;
 }
 
 bool MeetingStore::Delete(SqlExecutor& executor, std::string_view id) {
-  return executor.Execute("DELETE FROM meetings WHERE id = ?", {id}) > 0;
+  if (executor.Execute("DELETE FROM meetings WHERE id = ?", {id}) == 0) return false;
+  MarkChanged(executor, CacheKey("meeting", id));
+  return true;
 }
 
 bool MeetingStore::Join(SqlExecutor& executor, const NewParticipation& participation) {
   // The partial unique index (0002) makes a second open participation a no-op, even when two
   // control planes race.
-  return executor.Execute(
-             "INSERT INTO meeting_participants (meeting_id, account_id, display_name, role, "
-             "joined_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-             {participation.meeting_id, participation.account_id, participation.display_name,
-              participation.role, ToUnixMillis(clock_.Now())}) > 0;
+  if (executor.Execute(
+          "INSERT INTO meeting_participants (meeting_id, account_id, display_name, role, "
+          "joined_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          {participation.meeting_id, participation.account_id, participation.display_name,
+           participation.role, ToUnixMillis(clock_.Now())}) == 0) {
+    return false;
+  }
+  MarkChanged(executor, CacheKey("meeting", participation.meeting_id));  // participant_count
+  return true;
 }
 
 bool MeetingStore::Leave(SqlExecutor& executor, std::string_view meeting_id,
                          std::int64_t account_id) {
-  return executor.Execute(
-             "UPDATE meeting_participants SET left_at = ? WHERE meeting_id = ? AND account_id = ? "
-             "AND left_at IS NULL",
-             {ToUnixMillis(clock_.Now()), meeting_id, account_id}) > 0;
+  if (executor.Execute(
+          "UPDATE meeting_participants SET left_at = ? WHERE meeting_id = ? AND account_id = ? "
+          "AND left_at IS NULL",
+          {ToUnixMillis(clock_.Now()), meeting_id, account_id}) == 0) {
+    return false;
+  }
+  MarkChanged(executor, CacheKey("meeting", meeting_id));  // participant_count
+  return true;
 }
 
 bool MeetingStore::IsOpenParticipant(SqlExecutor& executor, std::string_view meeting_id,
@@ -175,10 +188,13 @@ std::int64_t MeetingStore::CountOpenParticipants(SqlExecutor& executor,
 }
 
 bool MeetingStore::MarkRecordingRequested(SqlExecutor& executor, std::string_view meeting_id) {
-  return executor.Execute(
-             "UPDATE meetings SET recording_requested_at = ? WHERE id = ? AND "
-             "recording_requested_at IS NULL",
-             {ToUnixMillis(clock_.Now()), meeting_id}) > 0;
+  if (executor.Execute("UPDATE meetings SET recording_requested_at = ? WHERE id = ? AND "
+                       "recording_requested_at IS NULL",
+                       {ToUnixMillis(clock_.Now()), meeting_id}) == 0) {
+    return false;
+  }
+  MarkChanged(executor, CacheKey("meeting", meeting_id));
+  return true;
 }
 
 bool MeetingStore::AddRecipient(SqlExecutor& executor, std::string_view meeting_id,

@@ -1,5 +1,6 @@
 #include "mgw/storage/room_store.h"
 
+#include "mgw/storage/cache_invalidation.h"
 #include "mgw/storage/storage_error.h"
 
 namespace mgw::storage {
@@ -54,6 +55,7 @@ void RoomStore::CreateMeeting(SqlExecutor& executor, std::string_view id, std::s
       "INSERT INTO meetings (id, host_account_id, node_id, state, title, created_at) "
       "VALUES (?, NULL, ?, 'active', ?, ?)",
       {id, node_id, title, ToUnixMillis(clock_.Now())});
+  MarkChanged(executor, CacheKey("meeting", id));
 }
 
 std::int64_t RoomStore::OpenParticipation(SqlExecutor& executor, std::string_view meeting_id,
@@ -63,13 +65,18 @@ std::int64_t RoomStore::OpenParticipation(SqlExecutor& executor, std::string_vie
       "VALUES (?, NULL, ?, ?, ?) RETURNING id",
       {meeting_id, display_name, role, ToUnixMillis(clock_.Now())});
   if (!row) throw StorageError(StorageErrorKind::kInternal, "INSERT ... RETURNING gave no row");
+  MarkChanged(executor, CacheKey("meeting", meeting_id));  // participant_count
   return row->GetInt64(0);
 }
 
 bool RoomStore::CloseParticipation(SqlExecutor& executor, std::int64_t participation_id) {
-  return executor.Execute(
-             "UPDATE meeting_participants SET left_at = ? WHERE id = ? AND left_at IS NULL",
-             {ToUnixMillis(clock_.Now()), participation_id}) > 0;
+  std::optional<Row> row = executor.QueryOne(
+      "UPDATE meeting_participants SET left_at = ? WHERE id = ? AND left_at IS NULL "
+      "RETURNING meeting_id",
+      {ToUnixMillis(clock_.Now()), participation_id});
+  if (!row) return false;
+  MarkChanged(executor, CacheKey("meeting", row->GetString(0)));  // participant_count
+  return true;
 }
 
 bool RoomStore::HostPresent(SqlExecutor& executor, std::string_view meeting_id) {

@@ -1,5 +1,7 @@
 #include "mgw/storage/token_store.h"
 
+#include "mgw/storage/transaction.h"
+
 namespace mgw::storage {
 
 std::vector<AccessToken> TokenStore::ListActive(std::int64_t account_id, std::size_t limit,
@@ -31,10 +33,14 @@ std::int64_t TokenStore::CountActive(std::int64_t account_id) {
 
 bool TokenStore::Revoke(std::int64_t account_id, std::int64_t token_id) {
   const std::int64_t now = ToUnixMillis(clock_.Now());
-  return db_.Execute(
-             "UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND "
-             "revoked_at IS NULL AND expires_at > $1",
-             {now, token_id, account_id}) > 0;
+  return InTransaction(db_, [&](Transaction& tx) {
+    std::optional<Row> row = tx.QueryOne(
+        "UPDATE access_tokens SET revoked_at = $1 WHERE id = $2 AND account_id = $3 AND "
+        "revoked_at IS NULL AND expires_at > $1 RETURNING token_hash",
+        {now, token_id, account_id});
+    if (row) tx.MarkChanged(CacheKey("token", row->GetString(0)));
+    return row.has_value();
+  });
 }
 
 }  // namespace mgw::storage

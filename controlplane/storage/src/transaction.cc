@@ -1,8 +1,13 @@
 #include "mgw/storage/transaction.h"
 
+#include <algorithm>
+
+#include "mgw/storage/cache_invalidation.h"
+
 namespace mgw::storage {
 
-Transaction::Transaction(Database& db) : lease_(db.Acquire()), connection_(lease_.get()) {
+Transaction::Transaction(Database& db)
+    : lease_(db.Acquire()), connection_(lease_.get()), database_(&db) {
   connection_->Begin();
 }
 
@@ -11,7 +16,11 @@ Transaction::Transaction(Connection& connection) : connection_(&connection) {
 }
 
 Transaction::Transaction(Transaction&& other) noexcept
-    : lease_(std::move(other.lease_)), connection_(other.connection_), finished_(other.finished_) {
+    : lease_(std::move(other.lease_)),
+      connection_(other.connection_),
+      database_(other.database_),
+      changed_(std::move(other.changed_)),
+      finished_(other.finished_) {
   other.connection_ = nullptr;
 }
 
@@ -34,8 +43,24 @@ Connection& Transaction::Live() {
 }
 
 void Transaction::Commit() {
-  Live().Commit();
+  Connection& connection = Live();
+  if (!changed_.empty() && connection.dialect() == Dialect::kPostgres) {
+    connection.Query("SELECT pg_notify('mgw_cache', ?)", {CacheNotificationPayload(changed_)});
+  }
+  connection.Commit();
   finished_ = true;
+  // After the commit, never before: a reader between an eviction and the commit would read the
+  // old row and cache it with a generation taken after the eviction.
+  if (database_ != nullptr && !changed_.empty()) {
+    database_->invalidation().Publish(changed_, EvictionCause::kLocalWrite);
+  }
+}
+
+void Transaction::MarkChanged(std::string key) {
+  Live();
+  if (std::find(changed_.begin(), changed_.end(), key) == changed_.end()) {
+    changed_.push_back(std::move(key));
+  }
 }
 
 void Transaction::Rollback() {

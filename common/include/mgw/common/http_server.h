@@ -44,6 +44,12 @@ struct Response {
                           std::string_view detail = {});
 };
 
+// The Request belongs to the connection and is reused for its next request (its strings keep
+// their capacity): a handler must not keep references into it after it returns. The Response is
+// written as the server formats it: Server and Content-Type first, then `headers` (a later field
+// of the same name replaces an earlier one; Content-Length, Transfer-Encoding and Connection are
+// the server's, and a field holding a line break is left out); a HEAD request gets the header
+// block alone, and 1xx, 204 and 304 neither body nor Content-Length.
 using Handler = std::function<Response(const Request&)>;
 
 // A request asking to switch protocols (WebSocket), with the connection it came on; defined in

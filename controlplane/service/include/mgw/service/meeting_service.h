@@ -7,6 +7,7 @@
 
 #include "mgw/service/caller.h"
 #include "mgw/service/page.h"
+#include "mgw/service/read_caches.h"
 #include "mgw/storage/account_store.h"
 #include "mgw/storage/database.h"
 #include "mgw/storage/dataplane_node_store.h"
@@ -35,12 +36,15 @@ struct RecordResult {
 // registered), read, list, join and leave (participant counts and the node's load figure move in
 // the same transaction), end (host only), delete (host or administrator), and recording
 // requests. Every change runs in one transaction holding the meeting's row lock, so control
-// planes sharing a database serialize on a meeting. Thread-safe; throws ServiceError.
+// planes sharing a database serialize on a meeting. Get() reads through `caches` when given
+// (ReadCaches::meetings and ::nodes; the stores' writes invalidate them). Thread-safe; throws
+// ServiceError.
 class MeetingService {
  public:
   MeetingService(storage::Database& db, storage::MeetingStore& meetings,
-                 storage::DataplaneNodeStore& nodes, storage::JobStore& jobs)
-      : db_(db), meetings_(meetings), nodes_(nodes), jobs_(jobs) {}
+                 storage::DataplaneNodeStore& nodes, storage::JobStore& jobs,
+                 ReadCaches* caches = nullptr)
+      : db_(db), meetings_(meetings), nodes_(nodes), jobs_(jobs), caches_(caches) {}
 
   MeetingView Create(const Caller& caller, const CreateMeetingRequest& request);
   MeetingView Get(const Caller& caller, std::string_view meeting_id);
@@ -74,6 +78,7 @@ class MeetingService {
   storage::MeetingStore& meetings_;
   storage::DataplaneNodeStore& nodes_;
   storage::JobStore& jobs_;
+  ReadCaches* caches_;
 };
 
 }  // namespace mgw::service

@@ -6,6 +6,7 @@
 #include "mgw/service/conference_service.h"
 #include "mgw/service/login_rate_limiter.h"
 #include "mgw/service/meeting_service.h"
+#include "mgw/service/read_caches.h"
 #include "mgw/service/recording_service.h"
 #include "mgw/service/room_service.h"
 #include "mgw/service/schedule_service.h"
@@ -35,6 +36,8 @@ struct ServiceOptions {
   RecordingOptions recordings;
   ScheduleOptions schedules;
   RoomOptions rooms;  // conferences.pin_lockout.*
+  // controlplane.cache.*: the read caches in front of authentication and GET /meeting/{id}.
+  storage::ReadCacheOptions cache;
 };
 
 // Every store and service of the control plane over one Database and Clock, wired once at
@@ -52,11 +55,12 @@ struct Services {
         node_store(db, clock),
         job_store(db, clock, options.jobs),
         media_store(clock),
+        caches(db, clock, options.cache),
         limiter(login_failures, clock, options.login_limits),
-        authenticator(account_store),
+        authenticator(account_store, &caches.credentials),
         accounts(account_store, token_store, limiter, options.accounts),
         api_keys(account_store, api_key_store),
-        meetings(database, meeting_store, node_store, job_store),
+        meetings(database, meeting_store, node_store, job_store, &caches),
         signalling(database, meeting_store, node_store, media_store),
         conference_store(clock),
         conferences(database, conference_store),
@@ -83,6 +87,7 @@ struct Services {
   storage::DataplaneNodeStore node_store;
   storage::JobStore job_store;
   storage::ParticipantMediaStore media_store;
+  ReadCaches caches;
   LoginRateLimiter limiter;
   Authenticator authenticator;
   AccountService accounts;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mgw/storage/cache_invalidation.h"
 #include "mgw/storage/placeholders.h"
 #include "mgw/storage/row.h"
 #include "mgw/storage/value.h"
@@ -85,6 +86,13 @@ class Database : public SqlExecutor {
   std::int64_t Execute(std::string_view sql, const Params& params = {}) override;
   std::vector<Row> Query(std::string_view sql, const Params& params = {}) override;
   void ExecuteScript(std::string_view sql) override;
+
+  // Where this process's writes (Transaction::MarkChanged) and, in PostgreSQL mode, the other
+  // control planes' notifications (CacheListener) reach the read caches over this database.
+  CacheInvalidationBus& invalidation() { return invalidation_; }
+
+ private:
+  CacheInvalidationBus invalidation_;
 };
 
 // Opens a database from a URL:

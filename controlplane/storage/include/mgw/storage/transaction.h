@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -26,9 +27,15 @@ class Transaction final : public SqlExecutor {
   Transaction& operator=(Transaction&&) = delete;
   ~Transaction() override;
 
+  // Commits. When MarkChanged() named keys: on PostgreSQL one NOTIFY mgw_cache with them runs
+  // first (delivered to every control plane at commit, never on rollback), and after the commit
+  // this process's read caches drop them (Database::invalidation()).
   void Commit();
   void Rollback();
   bool active() const { return connection_ != nullptr && !finished_; }
+
+  // This transaction changes what a read cache may hold under `key` (cache_invalidation.h).
+  void MarkChanged(std::string key);
 
   Dialect dialect() const override;
   std::int64_t Execute(std::string_view sql, const Params& params = {}) override;
@@ -40,6 +47,8 @@ class Transaction final : public SqlExecutor {
 
   ConnectionLease lease_;  // empty when running on a borrowed connection
   Connection* connection_ = nullptr;
+  Database* database_ = nullptr;  // whose caches to tell after commit; none when borrowed
+  std::vector<std::string> changed_;
   bool finished_ = false;
 };
 
