@@ -42,6 +42,11 @@ struct Options {
   double seconds = 2;
   double warmup_seconds = 0.5;
   double link_timeout_seconds = 10;
+  // With --half-of-max: first a blast window of this length; the paced window then runs at half
+  // of what came back divided by --outputs (outputs per input: the fan-out), on the same link.
+  bool half_of_max = false;
+  uint32_t outputs = 1;
+  double max_seconds = 1;
 };
 
 [[noreturn]] void Fail(const std::string& what) {
@@ -65,12 +70,16 @@ class Probe {
     seq_.assign(o.publishers, 0);
   }
 
-  // Runs warm-up then the measured window; counts and records only what was sent in the window.
-  void Run() {
+  // Runs warm-up then the measured window (rate 0: as fast as the link takes them); counts and
+  // records only what was sent in the window.
+  void Run(double rate_pps, double seconds) {
+    counts_ = {};
+    histogram_.Clear();
+    max_ns_ = 0;
     const uint64_t start = MonotonicNanos();
     window_start_ = start + static_cast<uint64_t>(o_.warmup_seconds * 1e9);
-    window_end_ = window_start_ + static_cast<uint64_t>(o_.seconds * 1e9);
-    const double interval = o_.rate_pps > 0 ? 1e9 / o_.rate_pps : 0;
+    window_end_ = window_start_ + static_cast<uint64_t>(seconds * 1e9);
+    const double interval = rate_pps > 0 ? 1e9 / rate_pps : 0;
     double next_send = static_cast<double>(start);
     // Receive for a while after the last send so late outputs are counted, not lost.
     const uint64_t drain_end = window_end_ + 50'000'000;
@@ -179,6 +188,11 @@ int main(int argc, char** argv) {
   app.add_option("--seconds", o.seconds, "measured window");
   app.add_option("--warmup", o.warmup_seconds, "sending before the window");
   app.add_option("--link-timeout", o.link_timeout_seconds, "seconds to wait for the link");
+  app.add_flag("--half-of-max", o.half_of_max,
+               "blast first, then run paced at half the input rate that came back");
+  app.add_option("--outputs", o.outputs, "outputs per input (the fan-out), for --half-of-max")
+      ->check(CLI::Range(1u, 1000u));
+  app.add_option("--max-seconds", o.max_seconds, "the blast window of --half-of-max");
   CLI11_PARSE(app, argc, argv);
 
   const std::string prefix = "--file-prefix=mgwprobe" + std::to_string(getpid());
@@ -216,24 +230,42 @@ int main(int argc, char** argv) {
   if (int r = rte_eth_tx_queue_setup(port, 0, 1024, socket, nullptr); r != 0) {
     Fail("rte_eth_tx_queue_setup: " + std::string(rte_strerror(-r)));
   }
-  if (int r = rte_eth_dev_start(port); r != 0) {
-    Fail("rte_eth_dev_start: " + std::string(rte_strerror(-r)));
-  }
+  // A memif server refuses a client that comes before its port is started (testpmd listens
+  // before it starts its port), and the client asks only when its port starts: so start, wait a
+  // second for the link, and stop and start again until it comes up or time runs out.
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::duration<double>(o.link_timeout_seconds);
-  for (;;) {
-    rte_eth_link link{};
-    rte_eth_link_get_nowait(port, &link);
-    if (link.link_status == RTE_ETH_LINK_UP) break;
+  for (bool up = false; !up;) {
+    if (int r = rte_eth_dev_start(port); r != 0 && std::chrono::steady_clock::now() > deadline) {
+      Fail("rte_eth_dev_start: " + std::string(rte_strerror(-r)));
+    }
+    for (int i = 0; i < 100 && !up; ++i) {
+      rte_eth_link link{};
+      rte_eth_link_get_nowait(port, &link);
+      up = link.link_status == RTE_ETH_LINK_UP;
+      if (!up) rte_delay_ms(10);
+    }
+    if (up) break;
     if (std::chrono::steady_clock::now() > deadline) Fail("the link did not come up: " + o.vdev);
-    rte_delay_ms(10);
+    rte_eth_dev_stop(port);
+    rte_delay_ms(100);
   }
 
   Probe probe(o, port, pool);
-  probe.Run();
+  boost::json::object out;
+  double rate = o.rate_pps;
+  if (o.half_of_max) {
+    probe.Run(0, o.max_seconds);
+    const double max_ingress =
+        static_cast<double>(probe.counts().received) / o.outputs / o.max_seconds;
+    out["max_ingress_pps"] = max_ingress;
+    rate = max_ingress / 2;
+    if (rate < 1) Fail("nothing came back in the blast window");
+  }
+  probe.Run(rate, o.seconds);
   const Counts& c = probe.counts();
   const LatencyHistogram& h = probe.histogram();
-  boost::json::object out;
+  out["offered_pps"] = rate;
   out["sent"] = c.sent;
   out["received"] = c.received;
   out["foreign"] = c.foreign;

@@ -304,7 +304,7 @@ class Bench {
   // net_pcap cannot carry latency (its TX is a counter), so the latency trials use another
   // device: a net_memif link between the dataplane (server, worker pinned to the last CPU) and
   // mgw-dpdk-probe on CPU 0, which sends the publishers' frames stamped and receives every
-  // output. A blast trial finds the link's maximum; the latency is taken at half of it, and
+  // output. A blast window finds the link's maximum; the latency is taken at half of it, and
   // testpmd io-forwarding on the same link at the same rate is the path without mgw.
   void RunDpdkLatency(const PointSpec& spec, SrtpMode srtp, DataplaneOptions d, PointResult* p) {
     const Topology topology{spec.publishers, spec.fanout};
@@ -329,28 +329,37 @@ class Bench {
     {
       DataplaneProcess process(d);
       process.Program(topology, srtp, 0, true);
-      const TrialResult max = RunProbe(client, spec, 0, 1.0, spec.fanout);
-      half = max.egress_pps / spec.fanout / 2;
-      if (half < 1) throw std::runtime_error("dpdk latency: nothing came back over net_memif");
-      p->at_half_rate = RunProbe(client, spec, half, seconds, spec.fanout);
+      // One probe run finds the maximum and measures at half of it: the memif server takes a
+      // second client on the same process only after a delay, so one connection serves both.
+      try {
+        p->at_half_rate = RunProbe(client, spec, 0, seconds, spec.fanout, &half);
+      } catch (const std::exception& e) {
+        throw std::runtime_error(std::string(e.what()) + "\nmgw-dataplane:\n" + process.LogTail());
+      }
       p->trials.push_back(*p->at_half_rate);
     }
     if (!o_.baselines) return;
     std::filesystem::remove(socket);
     TestpmdForwarder testpmd("net_memif0,role=server" + link);
+    // The probe's client connects once, at start: wait until testpmd listens.
+    for (int i = 0; i < 200 && !std::filesystem::exists(socket); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
     p->baseline_at_half_rate = RunProbe(client, spec, half, seconds, 1);
   }
 
   // One mgw-dpdk-probe run (beside mgw-dataplane); `outputs` per input for the loss figure.
+  // With `half_of_max`, rate_pps is ignored: the probe blasts, then runs at half the input rate
+  // that came back, which it stores there.
   TrialResult RunProbe(const std::string& vdev, const PointSpec& spec, double rate_pps,
-                       double seconds, uint32_t outputs) {
+                       double seconds, uint32_t outputs, double* half_of_max = nullptr) {
     const std::string probe =
         std::filesystem::path(o_.dataplane).parent_path().string() + "/mgw-dpdk-probe";
-    const std::string command = probe + " --vdev '" + vdev + "' --core 0 --publishers " +
-                                std::to_string(spec.publishers) + " --size " +
-                                std::to_string(spec.packet_size) + " --rate " +
-                                std::to_string(static_cast<uint64_t>(rate_pps)) + " --seconds " +
-                                std::to_string(seconds) + " 2>&1";
+    const std::string command =
+        probe + " --vdev '" + vdev + "' --core 0 --publishers " + std::to_string(spec.publishers) +
+        " --size " + std::to_string(spec.packet_size) + " --rate " +
+        std::to_string(static_cast<uint64_t>(rate_pps)) + " --seconds " + std::to_string(seconds) +
+        " --outputs " + std::to_string(outputs) + (half_of_max ? " --half-of-max" : "") + " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("cannot run " + probe);
     std::string text;
@@ -366,7 +375,8 @@ class Bench {
     }
     const boost::json::object& o = v.as_object();
     TrialResult t;
-    t.offered_pps = rate_pps;
+    t.offered_pps = o.at("offered_pps").to_number<double>();
+    if (half_of_max) *half_of_max = t.offered_pps;
     t.ingress_pps = o.at("ingress_pps").to_number<double>();
     t.egress_pps = o.at("egress_pps").to_number<double>();
     const double expected = o.at("sent").to_number<double>() * outputs;

@@ -91,8 +91,7 @@ TestpmdForwarder::TestpmdForwarder(const std::string& port_devargs) {
     // --stats-period keeps testpmd running without a terminal (else it exits at stdin's EOF).
     execl(binary.c_str(), binary.c_str(), "--no-huge", "-m", "512", prefix.c_str(), "--no-pci",
           "-l", "0-1", vdev.c_str(), "--", "--forward-mode=io", "--port-topology=loop",
-          "--auto-start", "--stats-period=10", "--no-lsc-interrupt", "--total-num-mbufs=16384",
-          nullptr);
+          "--auto-start", "--stats-period=10", "--total-num-mbufs=16384", nullptr);
     _exit(127);
   }
 }
