@@ -3,6 +3,7 @@
 
 #include "mgw/dp/forwarder.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -434,8 +435,28 @@ DropReason Forwarder::RequestKeyframe(StreamId stream_id, uint8_t encoding, bool
   return DropReason::kNone;
 }
 
+namespace {
+
+// Poll sweeps its tables a slice per call: all of a small table, a 32nd of a large one, so a
+// call's work is bounded however many streams a worker holds (10,000 publishers made a whole
+// sweep every 2 ms a tenth of the worker's time, and evicted the packet path's cache lines). A
+// sweep then takes at most 32 calls (64 ms at the worker's 2 ms poll interval), well inside the
+// timers it serves (encoding timeout, keyframe re-requests, receiver reports).
+constexpr uint32_t kPollSweepCalls = 32;
+constexpr uint32_t kPollMinSlice = 256;
+
+uint32_t PollSlice(uint32_t slots) {
+  return std::min(slots, std::max(kPollMinSlice, (slots + kPollSweepCalls - 1) / kPollSweepCalls));
+}
+
+}  // namespace
+
 void Forwarder::Poll(uint64_t now_us, OutputBatch& out) {
-  for (StreamId id = 0; id < streams_.slot_count(); ++id) {
+  const auto stream_slots = static_cast<uint32_t>(streams_.slot_count());
+  if (poll_stream_cursor_ >= stream_slots) poll_stream_cursor_ = 0;
+  for (uint32_t k = PollSlice(stream_slots); k > 0; --k) {
+    const auto id = static_cast<StreamId>(poll_stream_cursor_);
+    if (++poll_stream_cursor_ == stream_slots) poll_stream_cursor_ = 0;
     PublisherStream& stream = streams_.at(id);
     if (!stream.used) continue;
     bool activity_changed = false;
@@ -460,7 +481,11 @@ void Forwarder::Poll(uint64_t now_us, OutputBatch& out) {
     }
   }
 
-  for (uint32_t index = 0; index < participants_.slot_count(); ++index) {
+  const auto participant_slots = static_cast<uint32_t>(participants_.slot_count());
+  if (poll_participant_cursor_ >= participant_slots) poll_participant_cursor_ = 0;
+  for (uint32_t k = PollSlice(participant_slots); k > 0; --k) {
+    const uint32_t index = poll_participant_cursor_;
+    if (++poll_participant_cursor_ == participant_slots) poll_participant_cursor_ = 0;
     const Participant& p = participants_.at(index);
     if (!p.used || (p.audio == kInvalidIndex && p.video == kInvalidIndex)) continue;
     if (p.last_report_us != 0 && now_us - p.last_report_us < config_.receiver_report_interval_us) {

@@ -275,6 +275,35 @@ TEST_F(ForwarderFeedbackTest, ReceiverReportsAreTerminatedAndRecorded) {
   EXPECT_EQ(leg->stats.last_report_us, h.now_us);
 }
 
+// Poll covers a large table a slice per call (the work per call stays bounded with thousands of
+// publishers): 600 publishers get their receiver reports over several calls, each exactly once.
+TEST(ForwarderReceiverReportTest, PollSweepsLargeTablesInSlices) {
+  ForwarderConfig config = TestConfig();
+  config.max_participants = 1024;
+  config.max_streams = 2048;
+  Harness h(config);
+  constexpr uint32_t kPublishers = 600;
+  for (uint32_t id = 1; id <= kPublishers; ++id) {
+    h.fwd.AddParticipant(AudioOnly(id, /*meeting=*/id));
+    const Endpoint from = Endpoint::FromIpv4(0xC6130000u + id, 5000);
+    ASSERT_EQ(h.Send(MakeRtp(RtpSpec{AudioSsrc(id), 1, 960, kOpusPt}), from),
+              DropReason::kNoSubscribers);
+  }
+  h.now_us += 100'000;
+  uint64_t reported = 0;
+  int calls = 0;
+  for (; calls < 8 && reported < kPublishers; ++calls) {
+    h.Poll();
+    const uint64_t now_reported = h.fwd.counters().receiver_reports_sent;
+    EXPECT_LE(now_reported - reported, 256u) << "call " << calls;  // one slice at most
+    reported = now_reported;
+  }
+  EXPECT_EQ(reported, kPublishers);
+  EXPECT_GE(calls, 3);  // 600 participants take at least three slices
+  h.Poll();             // a new sweep: everyone was reported within the interval
+  EXPECT_EQ(h.fwd.counters().receiver_reports_sent, kPublishers);
+}
+
 TEST(ForwarderReceiverReportTest, PollSendsReceiverReportsToPublishers) {
   Harness h;
   h.fwd.AddParticipant(AudioOnly(1));

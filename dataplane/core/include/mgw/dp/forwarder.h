@@ -109,7 +109,8 @@ class Forwarder {
   // Process for each packet; input indexes are positions in `packets`.
   void ProcessBurst(std::span<const IngressPacket> packets, uint64_t now_us, OutputBatch& out);
   // Timer work: keyframe requests for waiting legs (rate limited), receiver reports to
-  // publishers, simulcast encodings going inactive. Call every few milliseconds.
+  // publishers, simulcast encodings going inactive. Call every few milliseconds: each call
+  // covers a slice of the tables (all of them up to 256 slots), a whole sweep at most 32 calls.
   void Poll(uint64_t now_us, OutputBatch& out);
 
   // ---- Observation. ----
@@ -171,6 +172,9 @@ class Forwarder {
   SubscriptionTable legs_;
   DropCounters drops_;
   ForwarderCounters counters_;
+  // Where the next Poll continues its sweep of the stream and participant tables.
+  uint32_t poll_stream_cursor_ = 0;
+  uint32_t poll_participant_cursor_ = 0;
 };
 
 }  // namespace mgw::dp
