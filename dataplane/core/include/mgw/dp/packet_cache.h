@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <span>
 #include <vector>
 
@@ -62,8 +63,12 @@ class PacketCache {
 
   PacketCacheConfig config_;
   std::vector<SlotMeta> meta_;
-  std::unique_ptr<uint8_t[]> bytes_;  // capacity * slot_size, from the first Store
+  struct AlignedDelete {
+    void operator()(uint8_t* p) const { ::operator delete[](p, std::align_val_t{64}); }
+  };
+  std::unique_ptr<uint8_t[], AlignedDelete> bytes_;  // capacity * stride_, from the first Store
   size_t mask_;
+  size_t stride_;  // slot_size rounded up to a 64-byte line
 };
 
 }  // namespace mgw::dp
