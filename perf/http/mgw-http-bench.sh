@@ -433,7 +433,7 @@ run_backend() {  # backend
     echo "mgw-http-bench: $backend: $joined of $m_requests joins inserted a participation (the rest joined again: $pairs meeting x account pairs)" >&2
 
   if [ "$backend" = sqlite ]; then
-    durability+=("{\"backend\":\"sqlite\",\"journal_mode\":\"$(sql sqlite 'PRAGMA journal_mode')\",\"synchronous\":\"NORMAL (set per connection by mgw's SqliteDatabase)\",\"create_2xx\":$created,\"rows_after_kill_9\":$rows_after,\"durable_after_kill_9\":$durable}")
+    durability+=("{\"backend\":\"sqlite\",\"journal_mode\":\"$(sql sqlite 'PRAGMA journal_mode')\",\"synchronous\":\"FULL (set per connection by mgw's SqliteDatabase)\",\"create_2xx\":$created,\"rows_after_kill_9\":$rows_after,\"durable_after_kill_9\":$durable}")
   else
     durability+=("{\"backend\":\"postgresql\",\"fsync\":\"$(sql postgresql 'SHOW fsync')\",\"synchronous_commit\":\"$(sql postgresql 'SHOW synchronous_commit')\",\"create_2xx\":$created,\"rows_after_kill_9\":$rows_after,\"durable_after_kill_9\":$durable}")
   fi
