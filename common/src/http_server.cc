@@ -666,27 +666,7 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::Accept() {
-  if (tls) {
-    // TLS connections get a strand, which the upgrade handler relies on; plain ones get it when
-    // they are handed over.
-    acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
-      if (!ec) {
-        auto session = std::make_shared<Session>(std::move(socket), *this);
-        {
-          std::lock_guard lock(sessions_mutex);
-          sessions.insert(session);
-        }
-        session->Start();
-      } else if (ec == asio::error::operation_aborted || !running) {
-        return;
-      } else {
-        spdlog::warn("http: accept failed: {}", ec.message());
-      }
-      if (running) Accept();
-    });
-    return;
-  }
-  acceptor.async_accept(io.get_executor(), [this](beast::error_code ec, PlainSocket socket) {
+  auto on_accept = [this](beast::error_code ec, auto socket) {
     if (!ec) {
       auto session = std::make_shared<Session>(std::move(socket), *this);
       {
@@ -700,7 +680,14 @@ void Server::Impl::Accept() {
       spdlog::warn("http: accept failed: {}", ec.message());
     }
     if (running) Accept();
-  });
+  };
+  // TLS connections get a strand, which the upgrade handler relies on; plain ones get it when
+  // they are handed over.
+  if (tls) {
+    acceptor.async_accept(asio::make_strand(io), on_accept);
+  } else {
+    acceptor.async_accept(io.get_executor(), on_accept);
+  }
 }
 
 void Server::Impl::Sweep() {
