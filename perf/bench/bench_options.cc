@@ -29,6 +29,9 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
                  "socket backends: measurements of the point and its relay baseline, in turn; the "
                  "ratio is their median")
       ->check(CLI::Range(1, 15));
+  app.add_flag("--no-pin{false}", o.pin,
+               "socket backends: leave threads unpinned (default: generator and sink on the "
+               "first CPU, the dataplane worker or the relay on the last)");
   app.add_flag("--no-dpdk-latency{false}", o.dpdk_latency,
                "skip the dpdk latency trials (net_memif link to mgw-dpdk-probe)");
   app.add_flag("--quick", o.quick, "CI smoke run: one small point per socket backend, < 30 s");

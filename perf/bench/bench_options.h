@@ -28,6 +28,9 @@ struct BenchOptions {
   // dpdk, one worker, generated devices: latency at half the maximum rate through a net_memif
   // link to mgw-dpdk-probe (and testpmd's through the same link as the baseline).
   bool dpdk_latency = true;
+  // Socket backends: the load on the first CPU, the forwarding thread (worker or relay) on the
+  // last (cpu_pinning.h).
+  bool pin = true;
   std::string out_dir = "mgw-bench-out";
   std::string dataplane;  // mgw-dataplane binary; default: next to mgw-bench
   // dpdk: a port on a lab machine instead of the generated net_pcap device; the load then comes

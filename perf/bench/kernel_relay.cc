@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu_pinning.h"
 #include "thread_cpu.h"
 #include "udp_socket.h"
 
@@ -19,7 +20,7 @@ constexpr size_t kMaxOut = kBurst * 64;
 constexpr int kDataplaneSocketBuffer = 4 << 20;
 }  // namespace
 
-KernelRelay::KernelRelay(const Topology& topology, uint16_t sink_port)
+KernelRelay::KernelRelay(const Topology& topology, uint16_t sink_port, int cpu)
     : topology_(topology), sink_port_(sink_port) {
   fd_ = OpenUdpSocket(INADDR_LOOPBACK, 0, false);
   // The same socket buffers as mgw-dataplane asks for (dataplane_app.cc), so that neither side
@@ -35,6 +36,7 @@ KernelRelay::KernelRelay(const Topology& topology, uint16_t sink_port)
   timeval timeout{0, 20'000};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
   thread_ = std::thread([this] { Loop(); });
+  if (cpu >= 0) PinThread(thread_, cpu);
 }
 
 KernelRelay::~KernelRelay() {

@@ -16,7 +16,8 @@ namespace mgw::bench {
 class KernelRelay {
  public:
   // Receives on 127.0.0.1:<port()>; sends to each subscriber's loopback address at sink_port.
-  KernelRelay(const Topology& topology, uint16_t sink_port);
+  // `cpu` >= 0 pins the relay's thread there (cpu_pinning.h).
+  KernelRelay(const Topology& topology, uint16_t sink_port, int cpu = -1);
   ~KernelRelay();
   KernelRelay(const KernelRelay&) = delete;
   KernelRelay& operator=(const KernelRelay&) = delete;

@@ -13,6 +13,7 @@
 
 #include "bench_options.h"
 #include "bench_result.h"
+#include "cpu_pinning.h"
 #include "dataplane_process.h"
 #include "kernel_relay.h"
 #include "pcap_writer.h"
@@ -132,8 +133,19 @@ class Bench {
     d.workers = spec.workers;
     SizeTables(topology, &d);
     d.media_port = PickFreeUdpPort();
+    const int forwarding_cpu = o_.pin && spec.workers == 1 ? ForwardingCpu() : -1;
+    if (forwarding_cpu >= 0) d.worker_cpus = {forwarding_cpu};
     DataplaneProcess process(d);
     process.Program(topology, srtp, sink_.port(), false);
+    // Pinned after the fork above, which would otherwise pass the mask to mgw-dataplane.
+    struct LoadPlacement {
+      explicit LoadPlacement(bool pin, UdpSink& sink) : pinned(pin) {
+        if (pinned) pinned = PinCurrentThread(kLoadCpu) && PinThread(sink.thread(), kLoadCpu);
+      }
+      ~LoadPlacement() { PinCurrentThread(-1); }
+      bool pinned;
+    } placement(forwarding_cpu >= 0, sink_);
+    relay_cpu_ = forwarding_cpu;
     SocketTrials trials(topology, spec.packet_size, d.media_port, sink_, o_.trial_seconds,
                         ProcessCpu(process));
     trials.Run(20'000);  // warm-up: addresses latch, encodings turn active, legs start
@@ -186,7 +198,7 @@ class Bench {
   }
 
   TrialResult MeasureRelay(const Topology& topology, size_t size) {
-    KernelRelay relay(topology, sink_.port());
+    KernelRelay relay(topology, sink_.port(), relay_cpu_);
     SocketTrials trials(topology, size, relay.port(), sink_, o_.trial_seconds, RelayCpu(relay));
     trials.Run(20'000);
     std::vector<TrialResult> all;
@@ -195,7 +207,7 @@ class Bench {
 
   // The relay's latency at the offered rate the dataplane's was taken at, paced the same way.
   TrialResult RelayLatency(const Topology& topology, size_t size, double rate_pps) {
-    KernelRelay relay(topology, sink_.port());
+    KernelRelay relay(topology, sink_.port(), relay_cpu_);
     SocketTrials trials(topology, size, relay.port(), sink_, o_.trial_seconds, RelayCpu(relay));
     trials.Run(20'000);
     return trials.Run(rate_pps, 1);
@@ -442,6 +454,7 @@ class Bench {
  private:
   BenchOptions o_;
   UdpSink sink_;
+  int relay_cpu_ = -1;  // the relay thread's CPU in the current socket point (-1: unpinned)
   std::vector<BaselineResult> relay_;  // one per socket point
   std::map<std::string, BaselineResult> srtp_;
   std::map<std::string, BaselineResult> testpmd_;

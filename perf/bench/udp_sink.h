@@ -21,6 +21,7 @@ class UdpSink {
   UdpSink& operator=(const UdpSink&) = delete;
 
   uint16_t port() const { return port_; }
+  std::thread& thread() { return thread_; }
 
   // Starts counting packets stamped with `trial`; others are ignored.
   void BeginTrial(uint8_t trial);
