@@ -236,7 +236,7 @@ class Bench {
   std::string PcapDevargs(const PointSpec& spec) {
     const Topology topology{spec.publishers, spec.fanout};
     const uint32_t most = *std::max_element(o_.publishers.begin(), o_.publishers.end());
-    const size_t frames = std::max<size_t>(2048, (most + spec.workers - 1) / spec.workers);
+    const size_t frames = std::max<size_t>(512, (most + spec.workers - 1) / spec.workers);
     std::string devargs = "net_pcap0";
     for (uint32_t w = 0; w < spec.workers; ++w) {
       const std::string path = "/tmp/mgw-bench-" + std::to_string(getpid()) + "-" +
