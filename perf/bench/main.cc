@@ -140,9 +140,11 @@ class Bench {
     // Pinned after the fork above, which would otherwise pass the mask to mgw-dataplane.
     struct LoadPlacement {
       explicit LoadPlacement(bool pin, UdpSink& sink) : pinned(pin) {
-        if (pinned) pinned = PinCurrentThread(kLoadCpu) && PinThread(sink.thread(), kLoadCpu);
+        if (pinned) PinCurrentThread(LoadCpu()), PinThread(sink.thread(), LoadCpu());
       }
-      ~LoadPlacement() { PinCurrentThread(-1); }
+      ~LoadPlacement() {
+        if (pinned) PinCurrentThread(-1);
+      }
       bool pinned;
     } placement(forwarding_cpu >= 0, sink_);
     relay_cpu_ = forwarding_cpu;
@@ -263,16 +265,15 @@ class Bench {
     d.dpdk_port = devargs;
     d.eal_args = o_.dpdk_eal;
     if (d.eal_args.empty()) {
-      d.eal_args = {
-          "--no-huge",
-          "-m",
-          "1024",
-          "--no-shconf",
-          "--file-prefix=mgwb" + std::to_string(getpid()),
-          "--no-pci",
-          "--no-telemetry",
-          "--lcores=0@(0-" + std::to_string(std::thread::hardware_concurrency() - 1) + ")",
-          "--log-level=lib.eal:warning"};
+      d.eal_args = {"--no-huge",
+                    "-m",
+                    "1024",
+                    "--no-shconf",
+                    "--file-prefix=mgwb" + std::to_string(getpid()),
+                    "--no-pci",
+                    "--no-telemetry",
+                    "--lcores=0@(" + StartCpuList() + ")",
+                    "--log-level=lib.eal:warning"};
     }
     p->mode = "pcap";
     {
@@ -314,8 +315,8 @@ class Bench {
   }
 
   // net_pcap cannot carry latency (its TX is a counter), so the latency trials use another
-  // device: a net_memif link between the dataplane (server, worker pinned to the last CPU) and
-  // mgw-dpdk-probe on CPU 0, which sends the publishers' frames stamped and receives every
+  // device: a net_memif link between the dataplane (server, worker on ForwardingCpu()) and
+  // mgw-dpdk-probe on LoadCpu(), which sends the publishers' frames stamped and receives every
   // output. A blast window finds the link's maximum; the latency is taken at half of it, and
   // testpmd io-forwarding on the same link at the same rate is the path without mgw.
   void RunDpdkLatency(const PointSpec& spec, SrtpMode srtp, DataplaneOptions d, PointResult* p) {
@@ -324,16 +325,16 @@ class Bench {
     const std::string socket = "/tmp/mgw-bench-" + pid + "-memif.sock";
     const std::string link = ",socket=" + socket + ",socket-abstract=no";
     std::filesystem::remove(socket);
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
     d.dpdk_port = "net_memif0,role=server" + link;
-    d.worker_cpus = {static_cast<int>(cpus - 1)};
+    if (ForwardingCpu() >= 0) d.worker_cpus = {ForwardingCpu()};
+    // Shared EAL configuration (no --no-shconf): net_memif needs the multi-process channel.
     d.eal_args = {"--no-huge",
                   "-m",
                   "1024",
                   "--file-prefix=mgwbm" + pid,
                   "--no-pci",
                   "--no-telemetry",
-                  "--lcores=0@(0-" + std::to_string(cpus - 1) + ")",
+                  "--lcores=0@(" + StartCpuList() + ")",
                   "--log-level=lib.eal:warning"};
     const std::string client = "net_memif0,role=client" + link;
     const double seconds = o_.quick ? 1.0 : 2.0;
@@ -352,11 +353,7 @@ class Bench {
     }
     if (!o_.baselines) return;
     std::filesystem::remove(socket);
-    TestpmdForwarder testpmd("net_memif0,role=server" + link);
-    // The probe's client connects once, at start: wait until testpmd listens.
-    for (int i = 0; i < 200 && !std::filesystem::exists(socket); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    TestpmdForwarder testpmd("net_memif0,role=server" + link);  // the probe waits for its link
     p->baseline_at_half_rate = RunProbe(client, spec, half, seconds, 1);
   }
 
@@ -368,10 +365,11 @@ class Bench {
     const std::string probe =
         std::filesystem::path(o_.dataplane).parent_path().string() + "/mgw-dpdk-probe";
     const std::string command =
-        probe + " --vdev '" + vdev + "' --core 0 --publishers " + std::to_string(spec.publishers) +
-        " --size " + std::to_string(spec.packet_size) + " --rate " +
-        std::to_string(static_cast<uint64_t>(rate_pps)) + " --seconds " + std::to_string(seconds) +
-        " --outputs " + std::to_string(outputs) + (half_of_max ? " --half-of-max" : "") + " 2>&1";
+        probe + " --vdev '" + vdev + "' --core " + std::to_string(LoadCpu()) + " --publishers " +
+        std::to_string(spec.publishers) + " --size " + std::to_string(spec.packet_size) +
+        " --rate " + std::to_string(static_cast<uint64_t>(rate_pps)) + " --seconds " +
+        std::to_string(seconds) + " --outputs " + std::to_string(outputs) +
+        (half_of_max ? " --half-of-max" : "") + " 2>&1";
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("cannot run " + probe);
     std::string text;

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include "cpu_pinning.h"
+
 namespace mgw::bench {
 namespace {
 
@@ -23,6 +25,57 @@ std::string FindTestpmd() {
     if (access(path, X_OK) == 0) return path;
   }
   return "";
+}
+
+// Starts dpdk-testpmd io-forwarding (its port looped onto itself), output to `log`, stdin from
+// /dev/null; `eal` and `options` are added to the EAL and testpmd arguments. The main lcore is
+// on the load CPU, the forwarding lcore on the forwarding CPU (cpu_pinning.h).
+pid_t StartTestpmd(const std::string& binary, const std::string& log,
+                   const std::vector<std::string>& eal, const std::vector<std::string>& options) {
+  const int forwarding = ForwardingCpu() >= 0 ? ForwardingCpu() : LoadCpu();
+  std::vector<std::string> args = {
+      "/usr/bin/stdbuf",
+      "-oL",
+      binary,
+      "--no-huge",
+      "-m",
+      "512",
+      "--no-pci",
+      "--lcores",
+      "0@" + std::to_string(LoadCpu()) + ",1@" + std::to_string(forwarding)};
+  args.insert(args.end(), eal.begin(), eal.end());
+  args.push_back("--");
+  for (const char* o :
+       {"--forward-mode=io", "--port-topology=loop", "--auto-start", "--total-num-mbufs=16384"}) {
+    args.push_back(o);
+  }
+  args.insert(args.end(), options.begin(), options.end());
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
+    if (!freopen("/dev/null", "r", stdin)) _exit(126);
+    // Line-buffered through stdbuf: testpmd's stdout is a file here, and its periodic
+    // statistics must reach it before the SIGINT.
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// SIGINT (testpmd prints its totals and closes the port), then SIGKILL after 3 s.
+void StopTestpmd(pid_t pid) {
+  kill(pid, SIGINT);
+  for (int i = 0; i < 60 && waitpid(pid, nullptr, WNOHANG) != pid; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (i == 59) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+  }
 }
 
 }  // namespace
@@ -35,29 +88,10 @@ TestpmdResult MeasureTestpmdIoForward(const std::string& port_devargs, double se
   }
   const std::string log = "/tmp/mgw-bench-testpmd-" + std::to_string(getpid()) + ".log";
   const std::string prefix = "--file-prefix=mgwbtp" + std::to_string(getpid());
-  const std::string vdev = "--vdev=" + port_devargs;
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
-    if (!freopen("/dev/null", "r", stdin)) _exit(126);
-    // Line-buffered through stdbuf: testpmd's stdout is a file here, and its periodic
-    // statistics must reach it before the SIGINT.
-    execl("/usr/bin/stdbuf", "stdbuf", "-oL", binary.c_str(), "--no-huge", "-m", "512",
-          "--no-shconf", prefix.c_str(), "--no-pci", "-l", "0-1", vdev.c_str(), "--",
-          "--forward-mode=io", "--port-topology=loop", "--auto-start", "--stats-period=1",
-          "--no-lsc-interrupt", "--total-num-mbufs=16384", nullptr);
-    _exit(127);
-  }
+  const pid_t pid = StartTestpmd(binary, log, {"--no-shconf", prefix, "--vdev=" + port_devargs},
+                                 {"--stats-period=1", "--no-lsc-interrupt"});
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds + 1.5));
-  kill(pid, SIGINT);
-  for (int i = 0; i < 60 && waitpid(pid, nullptr, WNOHANG) != pid; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (i == 59) {
-      kill(pid, SIGKILL);
-      waitpid(pid, nullptr, 0);
-    }
-  }
+  StopTestpmd(pid);
   std::ifstream in(log);
   std::stringstream text;
   text << in.rdbuf();
@@ -81,31 +115,16 @@ TestpmdForwarder::TestpmdForwarder(const std::string& port_devargs) {
   const std::string binary = FindTestpmd();
   if (binary.empty()) throw std::runtime_error("dpdk-testpmd not found (Debian package dpdk-dev)");
   log_ = "/tmp/mgw-bench-testpmd-fwd-" + std::to_string(getpid()) + ".log";
-  const std::string prefix = "--file-prefix=mgwbtf" + std::to_string(getpid());
-  const std::string vdev = "--vdev=" + port_devargs;
-  pid_ = fork();
-  if (pid_ == 0) {
-    int fd = open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0) _exit(126);
-    if (!freopen("/dev/null", "r", stdin)) _exit(126);
-    // --stats-period keeps testpmd running without a terminal (else it exits at stdin's EOF).
-    execl(binary.c_str(), binary.c_str(), "--no-huge", "-m", "512", prefix.c_str(), "--no-pci",
-          "-l", "0-1", vdev.c_str(), "--", "--forward-mode=io", "--port-topology=loop",
-          "--auto-start", "--stats-period=10", "--total-num-mbufs=16384", nullptr);
-    _exit(127);
-  }
+  // --stats-period keeps testpmd running without a terminal (else it exits at stdin's EOF); the
+  // link-state interrupt is what brings a memif link up.
+  pid_ = StartTestpmd(binary, log_,
+                      {"--file-prefix=mgwbtf" + std::to_string(getpid()), "--vdev=" + port_devargs},
+                      {"--stats-period=10"});
 }
 
 TestpmdForwarder::~TestpmdForwarder() {
   if (pid_ <= 0) return;
-  kill(pid_, SIGINT);
-  for (int i = 0; i < 60 && waitpid(pid_, nullptr, WNOHANG) != pid_; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (i == 59) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
+  StopTestpmd(pid_);
   std::remove(log_.c_str());
 }
 
