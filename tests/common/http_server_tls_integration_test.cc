@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "child_process.h"
+#include "echo_websocket.h"
 #include "mgw/common/http_server.h"
 #include "mgw/common/http_upgrade.h"
 #include "temp_dir.h"
@@ -51,37 +52,6 @@ std::pair<int, std::string> RunProgram(std::vector<std::string> args) {
 // message back over websocket::stream<Stream> (the same stream type the signalling server uses).
 class HttpsServerTest : public ::testing::Test {
  protected:
-  struct EchoSocket : std::enable_shared_from_this<EchoSocket> {
-    explicit EchoSocket(std::unique_ptr<UpgradeRequest> upgrade)
-        : ws(std::move(upgrade->stream)),
-          message(std::move(upgrade->message)),
-          buffer(std::move(upgrade->buffer)) {}
-    void Start() {
-      ws.async_accept(message, [self = shared_from_this()](beast::error_code ec) {
-        if (!ec) self->Read();
-      });
-    }
-    void Read() {
-      ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec) return;
-        self->ws.text(true);
-        self->ws.async_write(self->buffer.data(), [self](beast::error_code write_ec, size_t) {
-          self->buffer.consume(self->buffer.size());
-          if (!write_ec) self->Read();
-        });
-      });
-    }
-    void Abort() {
-      asio::post(ws.get_executor(), [self = shared_from_this()] {
-        beast::error_code ec;
-        beast::get_lowest_layer(self->ws).socket().close(ec);
-      });
-    }
-    websocket::stream<Stream> ws;
-    bhttp::request<bhttp::string_body> message;
-    beast::flat_buffer buffer;
-  };
-
   void SetUp() override {
     certificate_ = testing::MakeTestCertificate(dir_, "server");
     ServerOptions options;
@@ -89,7 +59,7 @@ class HttpsServerTest : public ::testing::Test {
     options.tls = TlsFiles{certificate_.cert_file, certificate_.key_file};
     options.upgrade = [this](std::unique_ptr<UpgradeRequest> upgrade) {
       EXPECT_TRUE(upgrade->stream.is_tls());
-      auto socket = std::make_shared<EchoSocket>(std::move(upgrade));
+      auto socket = std::make_shared<test::EchoWebSocket>(std::move(upgrade), false);
       {
         std::lock_guard lock(mutex_);
         sockets_.push_back(socket);
@@ -122,7 +92,7 @@ class HttpsServerTest : public ::testing::Test {
   std::unique_ptr<Server> server_;
   uint16_t port_ = 0;
   std::mutex mutex_;
-  std::vector<std::shared_ptr<EchoSocket>> sockets_;
+  std::vector<std::shared_ptr<test::EchoWebSocket>> sockets_;
 };
 
 TEST_F(HttpsServerTest, CurlFetchesOverHttps) {

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "echo_websocket.h"
 #include "mgw/common/http_server.h"
 #include "mgw/common/http_upgrade.h"
 
@@ -98,7 +99,7 @@ class HttpWireTest : public ::testing::Test {
     options.max_header_bytes = 8192;
     options.threads = 2;
     options.upgrade = [this](std::unique_ptr<UpgradeRequest> upgrade) {
-      auto socket = std::make_shared<EchoSocket>(std::move(upgrade));
+      auto socket = std::make_shared<test::EchoWebSocket>(std::move(upgrade), true);
       {
         std::lock_guard lock(mutex_);
         sockets_.push_back(socket);
@@ -141,46 +142,10 @@ class HttpWireTest : public ::testing::Test {
   }
 
   // Echoes text messages; the handed-over stream must be usable from the server's threads.
-  struct EchoSocket : std::enable_shared_from_this<EchoSocket> {
-    explicit EchoSocket(std::unique_ptr<UpgradeRequest> upgrade)
-        : ws(std::move(upgrade->stream)),
-          message(std::move(upgrade->message)),
-          path(upgrade->request.path) {
-      buffer = std::move(upgrade->buffer);
-    }
-    void Start() {
-      ws.async_accept(message, [self = shared_from_this()](beast::error_code ec) {
-        if (!ec) self->Read();
-      });
-    }
-    void Read() {
-      ws.async_read(buffer, [self = shared_from_this()](beast::error_code ec, size_t) {
-        if (ec) return;
-        self->ws.text(true);
-        self->reply = self->path + ":" + beast::buffers_to_string(self->buffer.data());
-        self->buffer.consume(self->buffer.size());
-        self->ws.async_write(asio::buffer(self->reply), [self](beast::error_code write_ec, size_t) {
-          if (!write_ec) self->Read();
-        });
-      });
-    }
-    void Abort() {
-      asio::post(ws.get_executor(), [self = shared_from_this()] {
-        beast::error_code ec;
-        beast::get_lowest_layer(self->ws).socket().close(ec);
-      });
-    }
-    websocket::stream<Stream> ws;
-    bhttp::request<bhttp::string_body> message;
-    std::string path;
-    beast::flat_buffer buffer;
-    std::string reply;
-  };
-
   std::unique_ptr<Server> server_;
   uint16_t port_ = 0;
   std::mutex mutex_;
-  std::vector<std::shared_ptr<EchoSocket>> sockets_;
+  std::vector<std::shared_ptr<test::EchoWebSocket>> sockets_;
 };
 
 TEST_F(HttpWireTest, PipelinedRequestsAreAnsweredInOrder) {
