@@ -101,6 +101,24 @@ void Worker::RunCommands() {
   }
 }
 
+size_t Worker::Transmit(const dp::OutputBatch& batch, std::span<io::Packet* const> received,
+                        std::span<io::OutPacket> transmit) {
+  size_t count = 0;
+  for (const dp::OutputPacket& out : batch.packets()) {
+    io::Endpoint destination = ToIo(out.destination);
+    if (out.tail.empty() || out.input == dp::kNoInput) {
+      transmit[count++] = io::OutPacket::Contiguous(destination, out.head);
+    } else {
+      const io::Packet& payload = *received[out.input];
+      auto offset = static_cast<uint32_t>(out.tail.data() - payload.data);
+      transmit[count] = io::OutPacket::WithSharedPayload(destination, out.head, payload, offset);
+      transmit[count++].payload_length = static_cast<uint32_t>(out.tail.size());
+    }
+  }
+  if (count > 0) backend_.Send(queue_, transmit.first(count));
+  return count;
+}
+
 void Worker::Loop() {
   backend_.AttachWorker(queue_);
   std::array<io::Packet*, io::kBurstSize> received{};
@@ -110,6 +128,7 @@ void Worker::Loop() {
   std::vector<io::OutPacket> transmit(kMaxOutputs);
   dp::OutputBatch batch(slots, arena);
   uint64_t next_poll = 0;
+  uint64_t last_busy = clock_();
 
   while (!stop_.load(std::memory_order_relaxed)) {
     if (has_commands_.load(std::memory_order_acquire)) RunCommands();
@@ -132,23 +151,13 @@ void Worker::Loop() {
       forwarder_.Poll(now, batch);
       next_poll = now + kPollIntervalUs;
     }
-
-    size_t count = 0;
-    for (const dp::OutputPacket& out : batch.packets()) {
-      io::Endpoint destination = ToIo(out.destination);
-      if (out.tail.empty() || out.input == dp::kNoInput) {
-        transmit[count++] = io::OutPacket::Contiguous(destination, out.head);
-      } else {
-        const io::Packet& payload = *received[out.input];
-        auto offset = static_cast<uint32_t>(out.tail.data() - payload.data);
-        transmit[count] = io::OutPacket::WithSharedPayload(destination, out.head, payload, offset);
-        transmit[count++].payload_length = static_cast<uint32_t>(out.tail.size());
-      }
-    }
-    if (count > 0) backend_.Send(queue_, {transmit.data(), count});
+    const size_t count = Transmit(batch, received, transmit);
     backend_.Flush(queue_);
     if (n > 0) backend_.Free(queue_, {received.data(), n});
-    if (n == 0 && count == 0 && !has_commands_.load(std::memory_order_relaxed)) {
+    if (n > 0 || count > 0) {
+      last_busy = now;
+    } else if (now - last_busy >= idle_poll_us_ &&
+               !has_commands_.load(std::memory_order_relaxed)) {
       backend_.Wait(queue_, kIdleWait);
     }
   }

@@ -25,6 +25,8 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
   app.add_flag("--search", search, "search the highest rate with loss < 0.1% (the default)");
   app.add_option("--search-steps", o.search_steps, "bisection steps after the blast trial");
   app.add_option("--duration", o.trial_seconds, "seconds per trial");
+  app.add_option("--latency-duration", o.latency_seconds,
+                 "socket backends: seconds of the latency trial at half the maximum rate");
   app.add_option("--repeat", o.repeats,
                  "socket backends: measurements of the point and its relay baseline, in turn; the "
                  "ratio is their median")
@@ -32,6 +34,9 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
   app.add_flag("--no-pin{false}", o.pin,
                "socket backends: leave threads unpinned (default: generator and sink on the "
                "first CPU, the dataplane worker or the relay on the last)");
+  app.add_option("--idle-poll-us", o.idle_poll_us,
+                 "socket backends: the dataplane's dataplane.idle_poll_us (how long an idle "
+                 "worker polls before it sleeps)");
   app.add_flag("--no-dpdk-latency{false}", o.dpdk_latency,
                "skip the dpdk latency trials (net_memif link to mgw-dpdk-probe)");
   app.add_flag("--quick", o.quick, "CI smoke run: one small point per socket backend, < 30 s");
@@ -55,6 +60,7 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
     if (app.count("--size") == 0) o.sizes = {200};
     if (app.count("--publishers") == 0) o.publishers = {2};
     if (app.count("--duration") == 0) o.trial_seconds = 0.2;
+    if (app.count("--latency-duration") == 0) o.latency_seconds = 0.2;
     if (app.count("--search-steps") == 0) o.search_steps = 2;
     if (app.count("--repeat") == 0) o.repeats = 1;
   }

@@ -20,6 +20,10 @@ struct BenchOptions {
   double rate_pps = 0;  // fixed offered ingress rate; 0: --search
   int search_steps = 5;
   double trial_seconds = 0.5;
+  // Socket backends: the latency trial at half the maximum rate (and the relay's). Its p99 is
+  // that of at least 100,000 outputs at fan-out 16, so one scheduling stall of the shared
+  // machine does not decide it.
+  double latency_seconds = 2;
   // Socket backends: the point and its kernel relay baseline are measured this many times, in
   // turn; the ratio is the median of the pairs' ratios (the machine's drift hits both alike).
   int repeats = 3;
@@ -31,6 +35,8 @@ struct BenchOptions {
   // Socket backends: the load on the first CPU, the forwarding thread (worker or relay) on the
   // last (cpu_pinning.h).
   bool pin = true;
+  // Socket backends: dataplane.idle_poll_us of the dataplane under test.
+  uint32_t idle_poll_us = 0;
   std::string out_dir = "mgw-bench-out";
   std::string dataplane;  // mgw-dataplane binary; default: next to mgw-bench
   // dpdk: a port on a lab machine instead of the generated net_pcap device; the load then comes

@@ -33,6 +33,7 @@ struct DataplaneOptions {
   std::string dpdk_port;
   std::vector<std::string> eal_args;
   std::vector<int> worker_cpus;  // dataplane.worker_cpus; empty: not pinned
+  uint32_t idle_poll_us = 0;     // dataplane.idle_poll_us
 };
 
 class DataplaneProcess {

@@ -133,6 +133,7 @@ class Bench {
     d.workers = spec.workers;
     SizeTables(topology, &d);
     d.media_port = PickFreeUdpPort();
+    d.idle_poll_us = o_.idle_poll_us;
     const int forwarding_cpu = o_.pin && spec.workers == 1 ? ForwardingCpu() : -1;
     if (forwarding_cpu >= 0) d.worker_cpus = {forwarding_cpu};
     DataplaneProcess process(d);
@@ -172,7 +173,7 @@ class Bench {
     p->measured = runs[order[order.size() / 2]];
     if (spec.search) {
       const double half = p->measured->ingress_pps / 2;
-      p->at_half_rate = trials.Run(half, 1);
+      p->at_half_rate = trials.Run(half, 1, o_.latency_seconds);
       p->trials.push_back(*p->at_half_rate);
       if (o_.baselines) p->baseline_at_half_rate = RelayLatency(topology, spec.packet_size, half);
     }
@@ -212,7 +213,7 @@ class Bench {
     KernelRelay relay(topology, sink_.port(), relay_cpu_);
     SocketTrials trials(topology, size, relay.port(), sink_, o_.trial_seconds, RelayCpu(relay));
     trials.Run(20'000);
-    return trials.Run(rate_pps, 1);
+    return trials.Run(rate_pps, 1, o_.latency_seconds);
   }
 
   const BaselineResult& SrtpBaseline(SrtpMode suite, size_t size) {

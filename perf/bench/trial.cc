@@ -15,12 +15,12 @@ SocketTrials::SocketTrials(const Topology& topology, size_t packet_size, uint16_
       seconds_(seconds),
       cpu_snapshot_(std::move(cpu_snapshot)) {}
 
-TrialResult SocketTrials::Run(double rate_pps, size_t burst) {
+TrialResult SocketTrials::Run(double rate_pps, size_t burst, double seconds) {
   trial_ = static_cast<uint8_t>(trial_ % 250 + 1);
   sink_.WaitIdle(50, 3000);  // the previous trial's backlog must not eat this one's window
   sink_.BeginTrial(trial_);
   auto before = cpu_snapshot_();
-  UdpGenerator::Result sent = generator_.Run(rate_pps, seconds_, trial_, burst);
+  UdpGenerator::Result sent = generator_.Run(rate_pps, seconds > 0 ? seconds : seconds_, trial_, burst);
   auto after = cpu_snapshot_();
   sink_.WaitIdle(50, 1000);  // this trial's packets still queued count as delivered, late
   UdpSink::Counts got = sink_.EndTrial();

@@ -36,8 +36,9 @@ class SocketTrials {
   SocketTrials(const Topology& topology, size_t packet_size, uint16_t target_port, UdpSink& sink,
                double seconds, CpuSnapshot cpu_snapshot);
 
-  // `burst`: packets per paced send (see UdpGenerator); 1 for latency trials.
-  TrialResult Run(double rate_pps, size_t burst = UdpGenerator::kMaxBurst);
+  // `burst`: packets per paced send (see UdpGenerator); 1 for latency trials. `seconds`: the
+  // trial's length when not the default.
+  TrialResult Run(double rate_pps, size_t burst = UdpGenerator::kMaxBurst, double seconds = 0);
   // Blast, then bisect (`steps` times) for the highest rate with loss < 0.1%; every trial is
   // appended to `all`. The returned result is the best passing trial (or the least lossy one).
   TrialResult Search(int steps, std::vector<TrialResult>* all);

@@ -179,6 +179,41 @@ TEST_P(ForwarderSrtpTest, SrtcpBothWays) {
   EXPECT_EQ(ReadRtp(wire)->payload, Vp8Keyframe());
 }
 
+// Every leg to a subscriber protects with the subscriber's current keys: its one receive context
+// reads every leg, and new keys reach every leg at once.
+TEST_P(ForwarderSrtpTest, EveryLegProtectsWithTheSubscribersCurrentKeys) {
+  InstallKeys();
+  VideoSubscription sub;
+  sub.requested_bitrate_bps = 1'000'000;
+  h.fwd.Subscribe(2, 1, sub);
+  auto video = [&](uint16_t seq) {
+    return MakeRtp(RtpSpec{VideoSsrc(1), seq, seq * 3000u, kVideoPt, false, Vp8Keyframe()});
+  };
+  // The one output of `plain` sent now, as `rx` reads it.
+  auto forward = [&](const Bytes& plain, SrtpSession& rx) {
+    EXPECT_EQ(h.Send(Protect(publisher_tx, plain), Addr(1)), DropReason::kNone);
+    const auto out = h.SentTo(Addr(2));
+    if (out.size() != 1) {
+      ADD_FAILURE() << out.size() << " outputs to the subscriber";
+      return DropReason::kOutputFull;
+    }
+    Bytes wire = out[0].wire;
+    size_t size = 0;
+    return rx.UnprotectRtp(wire, &size);
+  };
+  // Two SSRCs, two sender contexts, one receive context.
+  EXPECT_EQ(forward(Audio(1), subscriber_rx), DropReason::kNone);
+  EXPECT_EQ(forward(video(50), subscriber_rx), DropReason::kNone);
+  EXPECT_EQ(forward(Audio(2), subscriber_rx), DropReason::kNone);
+
+  h.fwd.SetSrtpKeys(2, suite, Key(suite, 3), Key(suite, 5));
+  SrtpSession new_rx(suite, SrtpDirection::kInbound, Key(suite, 5));
+  EXPECT_EQ(forward(Audio(3), subscriber_rx), DropReason::kSrtpAuthFail);
+  EXPECT_EQ(forward(video(51), subscriber_rx), DropReason::kSrtpAuthFail);
+  EXPECT_EQ(forward(Audio(4), new_rx), DropReason::kNone);
+  EXPECT_EQ(forward(video(52), new_rx), DropReason::kNone);
+}
+
 INSTANTIATE_TEST_SUITE_P(Suites, ForwarderSrtpTest,
                          testing::Values(SrtpSuite::kAesCm128HmacSha1_80,
                                          SrtpSuite::kAeadAes128Gcm),

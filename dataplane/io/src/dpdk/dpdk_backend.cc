@@ -380,7 +380,7 @@ rte_mbuf* DpdkBackend::BuildFrame(Queue& q, const OutPacket& packet, const MacAd
   headers.destination_port = packet.destination.port;
   headers.ip_id = q.ip_id++;
   headers.payload_length = static_cast<uint16_t>(packet.size());
-  WriteUdpFrameHeaders(frame, headers);
+  const UdpFrameSums sums = WriteUdpFrameHeaders(frame, headers);
   uint8_t* body = frame + kUdpFrameHeadersSize;
   if (!packet.header.empty()) std::memcpy(body, packet.header.data(), packet.header.size());
   if (!chained && packet.payload_length > 0) {
@@ -405,12 +405,12 @@ rte_mbuf* DpdkBackend::BuildFrame(Queue& q, const OutPacket& packet, const MacAd
     head->pkt_len += packet.payload_length;
   }
   head->packet_type = kUdpPacketType;
-  FillChecksums(head, packet, ours, q.id);
+  FillChecksums(head, packet, ours, q.id, sums);
   return head;
 }
 
 void DpdkBackend::FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool shared_payload,
-                                uint16_t queue) {
+                                uint16_t queue, const UdpFrameSums& sums) {
   uint8_t* ip = rte_pktmbuf_mtod(frame, uint8_t*) + kEthernetHeaderSize;
   uint8_t* udp = ip + kIpv4HeaderSize;
   if (ip_checksum_offload_ || udp_checksum_offload_) {
@@ -421,23 +421,26 @@ void DpdkBackend::FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool s
   if (ip_checksum_offload_) {
     frame->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
   } else {
-    const uint16_t checksum = Ipv4HeaderChecksum(ip);
-    std::memcpy(ip + 10, &checksum, sizeof(checksum));
+    std::memcpy(ip + 10, &sums.ip_header_checksum, sizeof(sums.ip_header_checksum));
   }
   uint16_t checksum;
   if (udp_checksum_offload_) {
     frame->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
-    checksum = Ipv4PseudoHeaderSum(ip);  // the NIC expects the pseudo-header sum in place
-  } else if (shared_payload) {
-    // The payload is the same bytes in every output of a fan-out, whether it is chained or was
-    // copied inline (ports without multi-segment TX): sum it once, then only this output's UDP
-    // and rewritten headers.
-    const uint32_t prefix_length = kUdpHeaderSize + static_cast<uint32_t>(packet.header.size());
-    checksum = CombineUdpChecksum(Ipv4PseudoHeaderSum(ip), RawSum(udp, prefix_length),
-                                  prefix_length, PayloadSum(packet, queue));
+    checksum = sums.pseudo_header_sum;  // the NIC expects the pseudo-header sum in place
   } else {
-    const uint32_t udp_length = frame->pkt_len - kEthernetHeaderSize - kIpv4HeaderSize;
-    checksum = CombineUdpChecksum(Ipv4PseudoHeaderSum(ip), RawSum(udp, udp_length), udp_length, 0);
+    // Summed from the sources, never from the frame just written (see UdpFrameSums). A payload
+    // in one of our receive mbufs is the same bytes in every output of a fan-out, whether it is
+    // chained or was copied inline: its sum is taken once and cached (PayloadSum).
+    const uint32_t prefix_length = kUdpHeaderSize + static_cast<uint32_t>(packet.header.size());
+    const uint16_t prefix_sum =
+        AddRawSums(sums.udp_header_sum,
+                   RawSum(packet.header.data(), static_cast<uint32_t>(packet.header.size())));
+    uint16_t payload_sum = 0;
+    if (packet.payload_length > 0) {
+      payload_sum = shared_payload ? PayloadSum(packet, queue)
+                                   : RawSum(packet.payload_data(), packet.payload_length);
+    }
+    checksum = CombineUdpChecksum(sums.pseudo_header_sum, prefix_sum, prefix_length, payload_sum);
   }
   std::memcpy(udp + 6, &checksum, sizeof(checksum));
 }

@@ -81,7 +81,8 @@ class DpdkBackend final : public PacketBackend {
   rte_mbuf* BuildFrame(Queue& q, const OutPacket& packet, const MacAddress& next_hop);
   // `shared_payload`: the payload lies in one of our receive mbufs, so its sum can be cached
   // there for the other outputs of the fan-out.
-  void FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool shared_payload, uint16_t queue);
+  void FillChecksums(rte_mbuf* frame, const OutPacket& packet, bool shared_payload, uint16_t queue,
+                     const UdpFrameSums& sums);
   uint16_t PayloadSum(const OutPacket& packet, uint16_t queue);
   void Enqueue(Queue& q, rte_mbuf* mbuf);
   void FlushTx(Queue& q);

@@ -7,9 +7,76 @@
 #include <rte_udp.h>
 
 #include <cstring>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace mgw::io {
 namespace {
+
+// RawSum's parts. A ones'-complement sum may add the 16-bit words in any grouping, so the wide
+// loops below add the words in 32-bit lanes (the low and the high half of each lane apart) and
+// fold at the end: the folded result is the one rte_raw_cksum gives, at several times its speed
+// (it adds one word per step: 4.8 % of a worker protecting GCM per subscriber went there, 2.7 %
+// with this).
+
+// Words in native order from `bytes` (any alignment), and a trailing odd byte as the low byte
+// of one more word.
+uint64_t ScalarSum(const uint8_t* bytes, size_t length, uint64_t sum) {
+  for (; length >= 8; bytes += 8, length -= 8) {
+    uint64_t word;
+    std::memcpy(&word, bytes, sizeof(word));
+    sum += (word & 0xffffffffu) + (word >> 32);
+  }
+  for (; length >= 2; bytes += 2, length -= 2) {
+    uint16_t word;
+    std::memcpy(&word, bytes, sizeof(word));
+    sum += word;
+  }
+  if (length == 1) sum += bytes[0];  // little-endian: the low byte (as rte_raw_cksum)
+  return sum;
+}
+
+uint16_t FoldSum(uint64_t sum) {
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffffffffu) + (sum >> 32);
+  sum = (sum & 0xffffu) + (sum >> 16);
+  sum = (sum & 0xffffu) + (sum >> 16);
+  sum = (sum & 0xffffu) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+#if defined(__x86_64__)
+// Each 32-bit lane gains at most 2 x 0xffff per 32 bytes: spilling every 16,384 steps keeps the
+// lanes from overflowing. SSE2 only: an AVX2 loop measured slower in the worker, where NSS's
+// legacy-SSE AES code runs between two sums (state transitions at every call).
+constexpr size_t kStepsPerSpill = 16384;
+
+uint64_t Sse2Sum(const uint8_t* bytes, size_t length) {
+  uint64_t sum = 0;
+  const __m128i low = _mm_set1_epi32(0xffff);
+  while (length >= 32) {
+    __m128i a = _mm_setzero_si128();
+    __m128i b = _mm_setzero_si128();
+    for (size_t steps = 0; steps < kStepsPerSpill && length >= 32; ++steps) {
+      const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+      const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 16));
+      a = _mm_add_epi32(a, _mm_add_epi32(_mm_and_si128(x, low), _mm_srli_epi32(x, 16)));
+      b = _mm_add_epi32(b, _mm_add_epi32(_mm_and_si128(y, low), _mm_srli_epi32(y, 16)));
+      bytes += 32;
+      length -= 32;
+    }
+    alignas(16) uint32_t lanes[8];
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes), a);
+    _mm_store_si128(reinterpret_cast<__m128i*>(lanes + 4), b);
+    for (uint32_t lane : lanes) sum += lane;
+  }
+  return ScalarSum(bytes, length, sum);
+}
+
+#endif
 
 FrameVerdict Drop(DropReason reason) {
   FrameVerdict verdict;
@@ -96,7 +163,7 @@ FrameVerdict ParseFrame(const uint8_t* frame, uint32_t length, uint32_t local_ip
   return verdict;
 }
 
-void WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers) {
+UdpFrameSums WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers) {
   rte_ether_hdr ethernet;
   std::memcpy(ethernet.dst_addr.addr_bytes, headers.destination_mac.data(), 6);
   std::memcpy(ethernet.src_addr.addr_bytes, headers.source_mac.data(), 6);
@@ -121,9 +188,49 @@ void WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers) {
   udp.dgram_len = rte_cpu_to_be_16(udp_length);
   udp.dgram_cksum = 0;
   std::memcpy(frame + kEthernetHeaderSize + kIpv4HeaderSize, &udp, kUdpHeaderSize);
+
+  // The sums from the values, as big-endian words, folded, then in the byte order a RawSum of
+  // the same bytes has (a ones'-complement sum of byte-swapped words is the swapped sum).
+  const uint32_t addresses = (headers.source_ip >> 16) + (headers.source_ip & 0xffff) +
+                             (headers.destination_ip >> 16) + (headers.destination_ip & 0xffff);
+  const uint32_t ip_sum = uint32_t{RTE_IPV4_VHL_DEF} * 256 + kIpv4HeaderSize + udp_length +
+                          headers.ip_id + RTE_IPV4_HDR_DF_FLAG + 64 * 256 + IPPROTO_UDP +
+                          addresses;
+  const uint32_t pseudo_sum = addresses + IPPROTO_UDP + udp_length;
+  const uint32_t udp_sum = uint32_t{headers.source_port} + headers.destination_port + udp_length;
+  UdpFrameSums sums;
+  sums.ip_header_checksum = static_cast<uint16_t>(~rte_cpu_to_be_16(FoldSum(ip_sum)));
+  sums.pseudo_header_sum = rte_cpu_to_be_16(FoldSum(pseudo_sum));
+  sums.udp_header_sum = rte_cpu_to_be_16(FoldSum(udp_sum));
+  return sums;
 }
 
-uint16_t RawSum(const uint8_t* bytes, uint32_t length) { return rte_raw_cksum(bytes, length); }
+uint16_t AddRawSums(uint16_t first, uint16_t second) {
+  uint32_t sum = uint32_t{first} + second;
+  sum = (sum & 0xffff) + (sum >> 16);
+  return static_cast<uint16_t>(sum);
+}
+
+uint16_t RawSum(const uint8_t* bytes, uint32_t length) {
+#if defined(__x86_64__)
+  return FoldSum(Sse2Sum(bytes, length));
+#else
+  return FoldSum(ScalarSum(bytes, length, 0));
+#endif
+}
+
+std::vector<RawSumImplementation> RawSumImplementations() {
+  std::vector<RawSumImplementation> all;
+  all.push_back({"scalar", [](const uint8_t* bytes, uint32_t length) {
+                   return FoldSum(ScalarSum(bytes, length, 0));
+                 }});
+#if defined(__x86_64__)
+  all.push_back({"sse2", [](const uint8_t* bytes, uint32_t length) {
+                   return FoldSum(Sse2Sum(bytes, length));
+                 }});
+#endif
+  return all;
+}
 
 uint16_t Ipv4HeaderChecksum(const uint8_t* ip) {
   const uint16_t sum = rte_raw_cksum(ip, size_t{ip[0] & 0x0fu} * 4);

@@ -5,6 +5,7 @@
 // over bytes (DPDK's header structs and checksum helpers, no mbufs).
 
 #include <cstdint>
+#include <vector>
 
 #include "mgw/io/backend_config.h"
 #include "mgw/io/io_stats.h"
@@ -59,9 +60,22 @@ struct UdpFrameHeaders {
   uint16_t payload_length = 0;  // UDP payload bytes
 };
 
+// What the checksums need from the headers WriteUdpFrameHeaders wrote, computed from its own
+// values: summing the frame's bytes right after they were stored stalls on store forwarding
+// (the loads straddle the stores still in flight), which cost as much as the sum itself.
+struct UdpFrameSums {
+  uint16_t ip_header_checksum = 0;  // the IPv4 header checksum field's value
+  uint16_t pseudo_header_sum = 0;   // Ipv4PseudoHeaderSum of the header written
+  uint16_t udp_header_sum = 0;      // RawSum of the UDP header written (checksum field zero)
+};
+
 // Writes Ethernet, IPv4 (DF, TTL 64) and UDP headers at `frame` (kUdpFrameHeadersSize bytes).
-// Both checksums are left zero.
-void WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers);
+// Both checksums are left zero; the returned sums fill them in.
+UdpFrameSums WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers);
+
+// Adds two folded RawSums of byte runs, the first of even length, as RawSum of the
+// concatenation.
+uint16_t AddRawSums(uint16_t first, uint16_t second);
 
 // The IPv4 header checksum for the header at `ip` (its checksum field must be zero).
 uint16_t Ipv4HeaderChecksum(const uint8_t* ip);
@@ -69,6 +83,13 @@ uint16_t Ipv4HeaderChecksum(const uint8_t* ip);
 // Ones'-complement sum arithmetic for the UDP checksum, so a fan-out can sum a shared payload
 // once and combine it with each output's headers.
 uint16_t RawSum(const uint8_t* bytes, uint32_t length);  // folded, not complemented
+// For tests: each implementation RawSum may pick (scalar, and on x86-64 SSE2 and, where the CPU
+// has it, AVX2), so that each is checked whichever the machine runs.
+struct RawSumImplementation {
+  const char* name;
+  uint16_t (*sum)(const uint8_t* bytes, uint32_t length);
+};
+std::vector<RawSumImplementation> RawSumImplementations();
 // Pseudo-header sum (RFC 768) for the IPv4 header at `ip`.
 uint16_t Ipv4PseudoHeaderSum(const uint8_t* ip);
 // The UDP checksum field value from the pseudo-header sum, the sum of the bytes from the UDP
