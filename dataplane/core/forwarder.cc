@@ -174,6 +174,18 @@ void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& pa
   }
 }
 
+DropReason Forwarder::ProtectLegRtp(const Participant& to, Leg& leg, std::span<uint8_t> buffer,
+                                    size_t* size, bool rtx) {
+  if (!to.gcm_out) return to.srtp_out->ProtectRtp(buffer, size);
+  if (leg.srtp_generation != to.srtp_generation) {
+    // New keys are a new cryptographic context: its indexes start over (libsrtp's would too).
+    leg.srtp_index = {};
+    leg.rtx_srtp_index = {};
+    leg.srtp_generation = to.srtp_generation;
+  }
+  return to.gcm_out->ProtectRtp(buffer, size, rtx ? leg.rtx_srtp_index : leg.srtp_index);
+}
+
 DropReason Forwarder::EmitRtp(const Participant& to, Leg& leg, const RtpPacket& packet,
                               const RtpHeaderFields& fields, uint32_t input, OutputBatch& out) {
   if (!to.latch.latched()) return DropReason::kNoDestination;
@@ -185,7 +197,9 @@ DropReason Forwarder::EmitRtp(const Participant& to, Leg& leg, const RtpPacket& 
     std::memcpy(buf.data(), packet.data(), packet.size());
     WriteRtpHeaderFields(buf.data(), fields);
     size_t size = packet.size();
-    if (const DropReason r = to.srtp_out->ProtectRtp(buf, &size); r != DropReason::kNone) return r;
+    if (const DropReason r = ProtectLegRtp(to, leg, buf, &size, false); r != DropReason::kNone) {
+      return r;
+    }
     out.Commit(size, to.latch.address(), {}, input, false);
   } else {
     // Only the header is copied and rewritten; the payload stays shared in the ingress buffer.
@@ -384,7 +398,10 @@ DropReason Forwarder::Retransmit(Leg& leg, uint16_t output_seq, uint64_t now_us,
                                          leg.rewriter.MapPayloadType(original->payload_type())});
   }
   if (to.requires_srtp) {
-    if (const DropReason r = to.srtp_out->ProtectRtp(buf, &size); r != DropReason::kNone) return r;
+    const bool rtx = leg.output_rtx_ssrc != 0;
+    if (const DropReason r = ProtectLegRtp(to, leg, buf, &size, rtx); r != DropReason::kNone) {
+      return r;
+    }
   }
   out.Commit(size, to.latch.address(), {}, input, false);
   ++leg.stats.retransmissions;

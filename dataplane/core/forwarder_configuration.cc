@@ -79,8 +79,15 @@ void Forwarder::SetSrtpKeys(ParticipantId id, SrtpSuite suite, std::span<const u
   try {
     auto in = std::make_unique<SrtpSession>(suite, SrtpDirection::kInbound, inbound);
     auto out = std::make_unique<SrtpSession>(suite, SrtpDirection::kOutbound, outbound);
+    std::unique_ptr<SrtpGcmSender> gcm;
+    if (suite == SrtpSuite::kAeadAes128Gcm && config_.openssl_gcm_rtp) {
+      gcm = std::make_unique<SrtpGcmSender>(outbound);
+    }
     p.srtp_in = std::move(in);
     p.srtp_out = std::move(out);
+    p.gcm_out = std::move(gcm);
+    ++p.srtp_generation;
+    p.retired_srtp_indexes.clear();
   } catch (const std::exception& e) {
     throw ConfigError("participant " + std::to_string(id) + ": " + e.what());
   }
@@ -208,6 +215,19 @@ LegId Forwarder::AddLeg(uint32_t subscriber, StreamId stream_id, MediaKind kind,
   leg.requested_bitrate_bps = sub.requested_bitrate_bps;
   leg.output_rtx_ssrc = sub.output_rtx_ssrc;
   leg.rtx_payload_type = sub.rtx_payload_type;
+  // A leg that sends an SSRC this subscriber received before continues its index.
+  Participant& to = participants_.at(subscriber);
+  if (to.gcm_out) {
+    leg.srtp_generation = to.srtp_generation;
+    if (auto it = to.retired_srtp_indexes.find(leg.rewriter.output_ssrc());
+        it != to.retired_srtp_indexes.end()) {
+      leg.srtp_index = it->second;
+    }
+    if (auto it = to.retired_srtp_indexes.find(leg.output_rtx_ssrc);
+        leg.output_rtx_ssrc != 0 && it != to.retired_srtp_indexes.end()) {
+      leg.rtx_srtp_index = it->second;
+    }
+  }
   const LegId id = legs_.Add(leg);
   if (kind == MediaKind::kVideo) ++participants_.at(subscriber).video_subscriptions;
   SetLegTarget(id, kind == MediaKind::kAudio ? 0 : SelectTarget(stream, sub.requested_bitrate_bps));
@@ -217,7 +237,16 @@ LegId Forwarder::AddLeg(uint32_t subscriber, StreamId stream_id, MediaKind kind,
 void Forwarder::RemoveLeg(LegId id) {
   Leg& leg = legs_.at(id);
   CountWaiting(leg, -1);
-  if (leg.kind == MediaKind::kVideo) --participants_.at(leg.subscriber).video_subscriptions;
+  Participant& to = participants_.at(leg.subscriber);
+  if (leg.kind == MediaKind::kVideo) --to.video_subscriptions;
+  if (to.gcm_out && leg.srtp_generation == to.srtp_generation) {
+    if (leg.srtp_index.highest != 0) {
+      to.retired_srtp_indexes[leg.rewriter.output_ssrc()] = leg.srtp_index;
+    }
+    if (leg.output_rtx_ssrc != 0 && leg.rtx_srtp_index.highest != 0) {
+      to.retired_srtp_indexes[leg.output_rtx_ssrc] = leg.rtx_srtp_index;
+    }
+  }
   legs_.Remove(id);
 }
 

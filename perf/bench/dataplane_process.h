@@ -34,6 +34,7 @@ struct DataplaneOptions {
   std::vector<std::string> eal_args;
   std::vector<int> worker_cpus;  // dataplane.worker_cpus; empty: not pinned
   uint32_t idle_poll_us = 0;     // dataplane.idle_poll_us
+  std::string srtp_gcm_protect = "openssl";  // dataplane.srtp_gcm_protect
 };
 
 class DataplaneProcess {

@@ -11,14 +11,6 @@
 #include "mgw/dp/srtp_session.h"
 #include "rtcp_fixtures.h"
 
-namespace mgw::dp {
-// Readable test names for the parameterised suites (found by ADL).
-static void PrintTo(SrtpSuite suite, std::ostream* os) {
-  *os << (suite == SrtpSuite::kAesCm128HmacSha1_80 ? "AES_CM_128_HMAC_SHA1_80"
-                                                   : "AEAD_AES_128_GCM");
-}
-}  // namespace mgw::dp
-
 namespace mgw::dp::test {
 namespace {
 
@@ -28,9 +20,28 @@ Bytes Key(SrtpSuite suite, uint8_t seed) {
   return k;
 }
 
+// A suite, and for AEAD_AES_128_GCM which sender protects RTP to subscribers.
+struct SrtpCase {
+  SrtpSuite suite;
+  bool openssl_gcm_rtp;
+};
+
+// Readable parameters in failure messages.
+void PrintTo(const SrtpCase& c, std::ostream* os) {
+  *os << (c.suite == SrtpSuite::kAesCm128HmacSha1_80 ? "AES_CM_128_HMAC_SHA1_80"
+                                                     : "AEAD_AES_128_GCM")
+      << (c.openssl_gcm_rtp ? " (OpenSSL sender)" : "");
+}
+
+ForwarderConfig ConfigFor(const SrtpCase& c) {
+  ForwarderConfig config = TestConfig();
+  config.openssl_gcm_rtp = c.openssl_gcm_rtp;
+  return config;
+}
+
 // Participant 1 publishes audio and video, participant 2 receives; both use SRTP. The test plays
 // both endpoints with their own libsrtp sessions.
-class ForwarderSrtpTest : public testing::TestWithParam<SrtpSuite> {
+class ForwarderSrtpTest : public testing::TestWithParam<SrtpCase> {
  protected:
   void SetUp() override {
     ParticipantConfig pub = WithVideo(1);
@@ -60,8 +71,8 @@ class ForwarderSrtpTest : public testing::TestWithParam<SrtpSuite> {
     return MakeRtp(RtpSpec{AudioSsrc(1), seq, seq * 960u, kOpusPt, false, {9, 8, 7, 6, 5, 4}});
   }
 
-  SrtpSuite suite = GetParam();
-  Harness h;
+  SrtpSuite suite = GetParam().suite;
+  Harness h{ConfigFor(GetParam())};
   SrtpSession publisher_tx{suite, SrtpDirection::kOutbound, Key(suite, 1)};
   SrtpSession publisher_rx{suite, SrtpDirection::kInbound, Key(suite, 2)};
   SrtpSession subscriber_tx{suite, SrtpDirection::kOutbound, Key(suite, 3)};
@@ -214,13 +225,44 @@ TEST_P(ForwarderSrtpTest, EveryLegProtectsWithTheSubscribersCurrentKeys) {
   EXPECT_EQ(forward(video(52), new_rx), DropReason::kNone);
 }
 
+// A leg removed and subscribed again sends its SSRC on from where it was, across the rollover:
+// the subscriber's receive context is the same one.
+TEST_P(ForwarderSrtpTest, ResubscribingContinuesTheSsrcsIndex) {
+  InstallKeys();
+  VideoSubscription sub;
+  sub.requested_bitrate_bps = 1'000'000;
+  h.fwd.Subscribe(2, 1, sub);
+  auto forward_video = [&](uint16_t seq) {
+    const Bytes plain =
+        MakeRtp(RtpSpec{VideoSsrc(1), seq, seq * 3000u, kVideoPt, false, Vp8Keyframe()});
+    EXPECT_EQ(h.Send(Protect(publisher_tx, plain), Addr(1)), DropReason::kNone);
+    const auto out = h.SentTo(Addr(2));
+    if (out.size() != 1) {
+      ADD_FAILURE() << out.size() << " outputs to the subscriber";
+      return DropReason::kOutputFull;
+    }
+    Bytes wire = out[0].wire;
+    size_t size = 0;
+    return subscriber_rx.UnprotectRtp(wire, &size);
+  };
+  for (uint32_t seq = 65530; seq < 65540; ++seq) {
+    EXPECT_EQ(forward_video(static_cast<uint16_t>(seq)), DropReason::kNone) << seq;
+  }
+  h.fwd.Unsubscribe(2, 1);
+  h.fwd.Subscribe(2, 1, sub);
+  for (uint16_t seq = 4; seq < 8; ++seq) EXPECT_EQ(forward_video(seq), DropReason::kNone) << seq;
+}
+
 INSTANTIATE_TEST_SUITE_P(Suites, ForwarderSrtpTest,
-                         testing::Values(SrtpSuite::kAesCm128HmacSha1_80,
-                                         SrtpSuite::kAeadAes128Gcm),
-                         [](const testing::TestParamInfo<SrtpSuite>& p) {
-                           return p.param == SrtpSuite::kAesCm128HmacSha1_80
-                                      ? std::string("AesCm128HmacSha1_80")
-                                      : std::string("AeadAes128Gcm");
+                         testing::Values(SrtpCase{SrtpSuite::kAesCm128HmacSha1_80, false},
+                                         SrtpCase{SrtpSuite::kAeadAes128Gcm, false},
+                                         SrtpCase{SrtpSuite::kAeadAes128Gcm, true}),
+                         [](const testing::TestParamInfo<SrtpCase>& p) {
+                           if (p.param.suite == SrtpSuite::kAesCm128HmacSha1_80) {
+                             return std::string("AesCm128HmacSha1_80");
+                           }
+                           return std::string(p.param.openssl_gcm_rtp ? "AeadAes128GcmOpenssl"
+                                                                      : "AeadAes128GcmLibsrtp");
                          });
 
 }  // namespace

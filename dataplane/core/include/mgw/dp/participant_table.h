@@ -14,6 +14,7 @@
 #include "mgw/dp/endpoint.h"
 #include "mgw/dp/flat_hash_map.h"
 #include "mgw/dp/media_config.h"
+#include "mgw/dp/srtp_gcm_sender.h"
 #include "mgw/dp/srtp_session.h"
 #include "mgw/dp/stream_table.h"
 
@@ -31,6 +32,13 @@ struct Participant {
   AddressLatch latch;
   std::unique_ptr<SrtpSession> srtp_in;   // unprotects what it sends
   std::unique_ptr<SrtpSession> srtp_out;  // protects what it receives
+  // AEAD_AES_128_GCM with ForwarderConfig::openssl_gcm_rtp: protects the RTP it receives (each
+  // leg keeps its SSRCs' indexes; srtp_out still protects the RTCP).
+  std::unique_ptr<SrtpGcmSender> gcm_out;
+  uint32_t srtp_generation = 0;  // counts SetSrtpKeys: legs restart their indexes when it moves
+  // Indexes of SSRCs whose legs were removed, restored when a leg sends that SSRC again (as
+  // libsrtp's context keeps a stream for every SSRC it protected). Cleared with new keys.
+  std::unordered_map<uint32_t, SrtpSendIndex> retired_srtp_indexes;
   uint32_t video_subscriptions = 0;
   uint64_t last_report_us = 0;  // last RR we sent it about its streams
   bool used = false;
