@@ -173,11 +173,12 @@ std::vector<KeySpec> BuildSchema() {
       {"dataplane.worker_cpus", Type::kStringList, List{},
        "CPU numbers to pin the workers to, one per worker in order, e.g. [\"2\", \"3\"]. Empty: "
        "workers are not pinned and the scheduler places them."},
-      {"dataplane.idle_poll_us", Type::kInt, int64_t{0},
-       "Socket backends: how long an idle worker keeps polling before it sleeps, in "
-       "microseconds. Polling takes the thread wake-up (tens of microseconds on a VM) out of the "
-       "latency of the packet that ends a quiet spell, and keeps the worker's core busy while "
-       "traffic is sparse; 0 sleeps at once. dpdk workers always poll.",
+      {"dataplane.idle_poll_us", Type::kInt, int64_t{200},
+       "Socket backends: how long a worker keeps polling after its last packet before it "
+       "sleeps, in microseconds (Seastar's idle-poll-time-us, same default). Polling takes the "
+       "thread wake-up (tens of microseconds on a VM) out of the next packet's latency; the "
+       "price is a busy core whenever packets come closer together than this. 0 sleeps at once. "
+       "dpdk workers always poll.",
        0, 1000000},
       {"dataplane.control_socket", Type::kString, string("dataplane.sock"),
        "Unix stream socket of the control protocol (relative to runtime_dir)."},

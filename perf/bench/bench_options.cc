@@ -35,8 +35,8 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
                "socket backends: leave threads unpinned (default: generator and sink on the "
                "first CPU, the dataplane worker or the relay on the last)");
   app.add_option("--idle-poll-us", o.idle_poll_us,
-                 "socket backends: the dataplane's dataplane.idle_poll_us (how long an idle "
-                 "worker polls before it sleeps)");
+                 "socket backends: the dataplane's dataplane.idle_poll_us (how long a worker "
+                 "polls after its last packet before it sleeps; default: the dataplane's, 200)");
   app.add_option("--srtp-gcm-protect", o.srtp_gcm_protect,
                  "the dataplane's dataplane.srtp_gcm_protect: openssl (mgw's sender, the default) "
                  "or libsrtp")

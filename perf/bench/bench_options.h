@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,8 +36,8 @@ struct BenchOptions {
   // Socket backends: the load on the first CPU, the forwarding thread (worker or relay) on the
   // last (cpu_pinning.h).
   bool pin = true;
-  // Socket backends: dataplane.idle_poll_us of the dataplane under test.
-  uint32_t idle_poll_us = 0;
+  // Socket backends: dataplane.idle_poll_us of the dataplane under test (unset: its default).
+  std::optional<uint32_t> idle_poll_us;
   // dataplane.srtp_gcm_protect of the dataplane under test: "openssl" or "libsrtp".
   std::string srtp_gcm_protect = "openssl";
   std::string out_dir = "mgw-bench-out";

@@ -33,7 +33,7 @@ struct DataplaneOptions {
   std::string dpdk_port;
   std::vector<std::string> eal_args;
   std::vector<int> worker_cpus;  // dataplane.worker_cpus; empty: not pinned
-  uint32_t idle_poll_us = 0;     // dataplane.idle_poll_us
+  std::optional<uint32_t> idle_poll_us;      // dataplane.idle_poll_us (unset: the default)
   std::string srtp_gcm_protect = "openssl";  // dataplane.srtp_gcm_protect
 };
 

@@ -435,6 +435,10 @@ class Bench {
       const TrialResult& r = *p.baseline_at_half_rate;
       std::printf("  %s p50/p99/p99.9 %.1f/%.1f/%.1f us",
                   p.spec.backend == "dpdk" ? "testpmd" : "relay", r.p50_us, r.p99_us, r.p999_us);
+      if (p.at_half_rate) {
+        std::printf("  added p50/p99 %+.1f/%+.1f us", p.at_half_rate->p50_us - r.p50_us,
+                    p.at_half_rate->p99_us - r.p99_us);
+      }
     }
     if (p.srtp_ratio) std::printf("  libsrtp ratio %.3f", *p.srtp_ratio);
     std::printf("\n");

@@ -50,6 +50,15 @@ json::object PointJson(const PointResult& p) {
   o["baseline_at_half_rate"] =
       p.baseline_at_half_rate ? json::value(TrialJson(*p.baseline_at_half_rate, p.spec.packet_size))
                               : json::value(nullptr);
+  // What mgw adds: its latency percentile minus the path without it at the same rate (a
+  // difference of percentiles, the two runs' packets cannot be paired; negative when the
+  // baseline's own tail was the longer).
+  if (p.at_half_rate && p.baseline_at_half_rate) {
+    o["added_latency_us"] = {{"p50", p.at_half_rate->p50_us - p.baseline_at_half_rate->p50_us},
+                             {"p99", p.at_half_rate->p99_us - p.baseline_at_half_rate->p99_us}};
+  } else {
+    o["added_latency_us"] = nullptr;
+  }
   json::object drops;
   for (const auto& [reason, count] : p.dataplane_drops) drops[reason] = count;
   o["dataplane_drops"] = drops;
@@ -65,7 +74,7 @@ void WriteCsv(const RunResult& run, const std::string& path) {
   std::ofstream csv(path);
   csv << "backend,workers,fanout,packet_size,srtp,publishers,mode,ingress_pps,egress_pps,"
          "egress_gbps,loss,p50_us,p99_us,p99_9_us,baseline,baseline_pps,ratio,srtp_ratio,"
-         "worker_cpu,ratio_min,ratio_max,baseline_p99_us,error\n";
+         "worker_cpu,ratio_min,ratio_max,baseline_p99_us,added_p99_us,error\n";
   for (const PointResult& p : run.points) {
     const TrialResult t = p.measured.value_or(TrialResult{});
     const TrialResult lat = p.at_half_rate.value_or(t);
@@ -78,8 +87,11 @@ void WriteCsv(const RunResult& run, const std::string& path) {
         << lat.p50_us << ',' << lat.p99_us << ',' << lat.p999_us << ',' << p.baseline_name << ','
         << Num(p.baseline_pps) << ',' << Num(p.ratio) << ',' << Num(p.srtp_ratio) << ',' << busiest
         << ',' << Num(p.ratio_min) << ',' << Num(p.ratio_max) << ','
-        << (p.baseline_at_half_rate ? std::to_string(p.baseline_at_half_rate->p99_us) : "") << ",\""
-        << p.error << "\"\n";
+        << (p.baseline_at_half_rate ? std::to_string(p.baseline_at_half_rate->p99_us) : "") << ','
+        << (p.at_half_rate && p.baseline_at_half_rate
+                ? std::to_string(p.at_half_rate->p99_us - p.baseline_at_half_rate->p99_us)
+                : "")
+        << ",\"" << p.error << "\"\n";
   }
   for (const BaselineResult& b : run.baselines) {
     csv << "# baseline," << b.name << ',' << b.detail << ',' << Num(b.pps) << ",\"" << b.note
