@@ -1,7 +1,6 @@
 #include "udp_sink.h"
 
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <array>
@@ -19,13 +18,14 @@ constexpr size_t kBurst = 64;
 UdpSink::UdpSink() {
   fd_ = OpenUdpSocket(INADDR_ANY, 0, false);
   port_ = LocalPort(fd_);
-  timeval timeout{0, 20'000};
-  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  // No receive timeout: the thread sleeps until a datagram or the shutdown below (a timeout's
+  // wake-ups every few milliseconds would land on the cores of the dpdk latency trials).
   thread_ = std::thread([this] { Loop(); });
 }
 
 UdpSink::~UdpSink() {
   stop_.store(true);
+  shutdown(fd_, SHUT_RDWR);  // wakes the blocked recvmmsg (Linux), which then returns 0
   thread_.join();
   close(fd_);
 }
