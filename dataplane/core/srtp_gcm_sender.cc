@@ -30,11 +30,10 @@ void DeriveSessionKey(std::span<const uint8_t> master_key, std::span<const uint8
   std::array<uint8_t, 32> zeros{};
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
   int length = 0;
-  const bool ok = ctx != nullptr &&
-                  EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), nullptr, master_key.data(),
-                                     iv.data()) == 1 &&
-                  EVP_EncryptUpdate(ctx, out.data(), &length, zeros.data(),
-                                    static_cast<int>(out.size())) == 1;
+  const bool ok =
+      ctx != nullptr &&
+      EVP_EncryptInit_ex(ctx, EVP_aes_128_ctr(), nullptr, master_key.data(), iv.data()) == 1 &&
+      EVP_EncryptUpdate(ctx, out.data(), &length, zeros.data(), static_cast<int>(out.size())) == 1;
   EVP_CIPHER_CTX_free(ctx);
   explicit_bzero(iv.data(), iv.size());
   if (!ok) throw std::runtime_error("SRTP key derivation failed (OpenSSL AES-CTR)");
@@ -77,8 +76,8 @@ uint64_t EstimateIndex(uint64_t highest, uint16_t seq, int64_t* delta) {
 SrtpGcmSender::SrtpGcmSender(std::span<const uint8_t> key_material) {
   if (key_material.size() != kMasterKeySize + kMasterSaltSize) {
     throw std::invalid_argument("AEAD_AES_128_GCM key material must be " +
-                                std::to_string(kMasterKeySize + kMasterSaltSize) +
-                                " bytes, got " + std::to_string(key_material.size()));
+                                std::to_string(kMasterKeySize + kMasterSaltSize) + " bytes, got " +
+                                std::to_string(key_material.size()));
   }
   const auto master_key = key_material.first(kMasterKeySize);
   const auto master_salt = key_material.subspan(kMasterKeySize);
@@ -86,11 +85,10 @@ SrtpGcmSender::SrtpGcmSender(std::span<const uint8_t> key_material) {
   DeriveSessionKey(master_key, master_salt, kLabelRtpEncryption, session_key);
   DeriveSessionKey(master_key, master_salt, kLabelRtpSalt, std::span<uint8_t>(salt_));
   ctx_ = EVP_CIPHER_CTX_new();
-  const bool ok =
-      ctx_ != nullptr &&
-      EVP_EncryptInit_ex(ctx_, EVP_aes_128_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
-      EVP_EncryptInit_ex(ctx_, nullptr, nullptr, session_key.data(), nullptr) == 1;
+  const bool ok = ctx_ != nullptr &&
+                  EVP_EncryptInit_ex(ctx_, EVP_aes_128_gcm(), nullptr, nullptr, nullptr) == 1 &&
+                  EVP_CIPHER_CTX_ctrl(ctx_, EVP_CTRL_GCM_SET_IVLEN, 12, nullptr) == 1 &&
+                  EVP_EncryptInit_ex(ctx_, nullptr, nullptr, session_key.data(), nullptr) == 1;
   explicit_bzero(session_key.data(), session_key.size());
   if (!ok) {
     EVP_CIPHER_CTX_free(ctx_);

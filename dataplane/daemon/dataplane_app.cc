@@ -146,8 +146,7 @@ int RunDataplane(const config::Config& config, daemon::Shutdown& shutdown) {
   std::vector<Worker*> worker_pointers;
   for (uint16_t q = 0; q < backend.queue_count(); ++q) {
     workers.push_back(std::make_unique<Worker>(q, backend, forwarder_config, SteadyClockMicros));
-    workers.back()->SetIdlePoll(
-        std::chrono::microseconds(config.GetInt("dataplane.idle_poll_us")));
+    workers.back()->SetIdlePoll(std::chrono::microseconds(config.GetInt("dataplane.idle_poll_us")));
     worker_pointers.push_back(workers.back().get());
   }
   DataplaneService service(backend, worker_pointers, forwarder_config);

@@ -156,8 +156,7 @@ void Worker::Loop() {
     if (n > 0) backend_.Free(queue_, {received.data(), n});
     if (n > 0 || count > 0) {
       last_busy = now;
-    } else if (now - last_busy >= idle_poll_us_ &&
-               !has_commands_.load(std::memory_order_relaxed)) {
+    } else if (now - last_busy >= idle_poll_us_ && !has_commands_.load(std::memory_order_relaxed)) {
       backend_.Wait(queue_, kIdleWait);
     }
   }

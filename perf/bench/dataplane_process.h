@@ -32,7 +32,7 @@ struct DataplaneOptions {
   uint16_t media_port = 0;
   std::string dpdk_port;
   std::vector<std::string> eal_args;
-  std::vector<int> worker_cpus;  // dataplane.worker_cpus; empty: not pinned
+  std::vector<int> worker_cpus;              // dataplane.worker_cpus; empty: not pinned
   std::optional<uint32_t> idle_poll_us;      // dataplane.idle_poll_us (unset: the default)
   std::string srtp_gcm_protect = "openssl";  // dataplane.srtp_gcm_protect
 };

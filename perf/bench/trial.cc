@@ -20,7 +20,8 @@ TrialResult SocketTrials::Run(double rate_pps, size_t burst, double seconds) {
   sink_.WaitIdle(50, 3000);  // the previous trial's backlog must not eat this one's window
   sink_.BeginTrial(trial_);
   auto before = cpu_snapshot_();
-  UdpGenerator::Result sent = generator_.Run(rate_pps, seconds > 0 ? seconds : seconds_, trial_, burst);
+  UdpGenerator::Result sent =
+      generator_.Run(rate_pps, seconds > 0 ? seconds : seconds_, trial_, burst);
   auto after = cpu_snapshot_();
   sink_.WaitIdle(50, 1000);  // this trial's packets still queued count as delivered, late
   UdpSink::Counts got = sink_.EndTrial();

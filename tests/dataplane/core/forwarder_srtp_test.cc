@@ -71,6 +71,30 @@ class ForwarderSrtpTest : public testing::TestWithParam<SrtpCase> {
     return MakeRtp(RtpSpec{AudioSsrc(1), seq, seq * 960u, kOpusPt, false, {9, 8, 7, 6, 5, 4}});
   }
 
+  Bytes Video(uint16_t seq) {
+    return MakeRtp(RtpSpec{VideoSsrc(1), seq, seq * 3000u, kVideoPt, false, Vp8Keyframe()});
+  }
+
+  void SubscribeToVideo() {
+    VideoSubscription sub;
+    sub.requested_bitrate_bps = 1'000'000;
+    h.fwd.Subscribe(2, 1, sub);
+  }
+
+  // Sends `plain` protected from the publisher; the one output to the subscriber as `rx` reads
+  // it.
+  DropReason ForwardToSubscriber(const Bytes& plain, SrtpSession& rx) {
+    EXPECT_EQ(h.Send(Protect(publisher_tx, plain), Addr(1)), DropReason::kNone);
+    const auto out = h.SentTo(Addr(2));
+    if (out.size() != 1) {
+      ADD_FAILURE() << out.size() << " outputs to the subscriber";
+      return DropReason::kOutputFull;
+    }
+    Bytes wire = out[0].wire;
+    size_t size = 0;
+    return rx.UnprotectRtp(wire, &size);
+  }
+
   SrtpSuite suite = GetParam().suite;
   Harness h{ConfigFor(GetParam())};
   SrtpSession publisher_tx{suite, SrtpDirection::kOutbound, Key(suite, 1)};
@@ -194,63 +218,34 @@ TEST_P(ForwarderSrtpTest, SrtcpBothWays) {
 // reads every leg, and new keys reach every leg at once.
 TEST_P(ForwarderSrtpTest, EveryLegProtectsWithTheSubscribersCurrentKeys) {
   InstallKeys();
-  VideoSubscription sub;
-  sub.requested_bitrate_bps = 1'000'000;
-  h.fwd.Subscribe(2, 1, sub);
-  auto video = [&](uint16_t seq) {
-    return MakeRtp(RtpSpec{VideoSsrc(1), seq, seq * 3000u, kVideoPt, false, Vp8Keyframe()});
-  };
-  // The one output of `plain` sent now, as `rx` reads it.
-  auto forward = [&](const Bytes& plain, SrtpSession& rx) {
-    EXPECT_EQ(h.Send(Protect(publisher_tx, plain), Addr(1)), DropReason::kNone);
-    const auto out = h.SentTo(Addr(2));
-    if (out.size() != 1) {
-      ADD_FAILURE() << out.size() << " outputs to the subscriber";
-      return DropReason::kOutputFull;
-    }
-    Bytes wire = out[0].wire;
-    size_t size = 0;
-    return rx.UnprotectRtp(wire, &size);
-  };
-  // Two SSRCs, two sender contexts, one receive context.
-  EXPECT_EQ(forward(Audio(1), subscriber_rx), DropReason::kNone);
-  EXPECT_EQ(forward(video(50), subscriber_rx), DropReason::kNone);
-  EXPECT_EQ(forward(Audio(2), subscriber_rx), DropReason::kNone);
+  SubscribeToVideo();
+  // Two SSRCs, two legs, one receive context.
+  EXPECT_EQ(ForwardToSubscriber(Audio(1), subscriber_rx), DropReason::kNone);
+  EXPECT_EQ(ForwardToSubscriber(Video(50), subscriber_rx), DropReason::kNone);
+  EXPECT_EQ(ForwardToSubscriber(Audio(2), subscriber_rx), DropReason::kNone);
 
   h.fwd.SetSrtpKeys(2, suite, Key(suite, 3), Key(suite, 5));
   SrtpSession new_rx(suite, SrtpDirection::kInbound, Key(suite, 5));
-  EXPECT_EQ(forward(Audio(3), subscriber_rx), DropReason::kSrtpAuthFail);
-  EXPECT_EQ(forward(video(51), subscriber_rx), DropReason::kSrtpAuthFail);
-  EXPECT_EQ(forward(Audio(4), new_rx), DropReason::kNone);
-  EXPECT_EQ(forward(video(52), new_rx), DropReason::kNone);
+  EXPECT_EQ(ForwardToSubscriber(Audio(3), subscriber_rx), DropReason::kSrtpAuthFail);
+  EXPECT_EQ(ForwardToSubscriber(Video(51), subscriber_rx), DropReason::kSrtpAuthFail);
+  EXPECT_EQ(ForwardToSubscriber(Audio(4), new_rx), DropReason::kNone);
+  EXPECT_EQ(ForwardToSubscriber(Video(52), new_rx), DropReason::kNone);
 }
 
 // A leg removed and subscribed again sends its SSRC on from where it was, across the rollover:
 // the subscriber's receive context is the same one.
 TEST_P(ForwarderSrtpTest, ResubscribingContinuesTheSsrcsIndex) {
   InstallKeys();
-  VideoSubscription sub;
-  sub.requested_bitrate_bps = 1'000'000;
-  h.fwd.Subscribe(2, 1, sub);
-  auto forward_video = [&](uint16_t seq) {
-    const Bytes plain =
-        MakeRtp(RtpSpec{VideoSsrc(1), seq, seq * 3000u, kVideoPt, false, Vp8Keyframe()});
-    EXPECT_EQ(h.Send(Protect(publisher_tx, plain), Addr(1)), DropReason::kNone);
-    const auto out = h.SentTo(Addr(2));
-    if (out.size() != 1) {
-      ADD_FAILURE() << out.size() << " outputs to the subscriber";
-      return DropReason::kOutputFull;
-    }
-    Bytes wire = out[0].wire;
-    size_t size = 0;
-    return subscriber_rx.UnprotectRtp(wire, &size);
-  };
+  SubscribeToVideo();
   for (uint32_t seq = 65530; seq < 65540; ++seq) {
-    EXPECT_EQ(forward_video(static_cast<uint16_t>(seq)), DropReason::kNone) << seq;
+    const auto s = static_cast<uint16_t>(seq);
+    EXPECT_EQ(ForwardToSubscriber(Video(s), subscriber_rx), DropReason::kNone) << seq;
   }
   h.fwd.Unsubscribe(2, 1);
-  h.fwd.Subscribe(2, 1, sub);
-  for (uint16_t seq = 4; seq < 8; ++seq) EXPECT_EQ(forward_video(seq), DropReason::kNone) << seq;
+  SubscribeToVideo();
+  for (uint16_t seq = 4; seq < 8; ++seq) {
+    EXPECT_EQ(ForwardToSubscriber(Video(seq), subscriber_rx), DropReason::kNone) << seq;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Suites, ForwarderSrtpTest,

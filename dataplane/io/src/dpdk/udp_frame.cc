@@ -194,8 +194,7 @@ UdpFrameSums WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers
   const uint32_t addresses = (headers.source_ip >> 16) + (headers.source_ip & 0xffff) +
                              (headers.destination_ip >> 16) + (headers.destination_ip & 0xffff);
   const uint32_t ip_sum = uint32_t{RTE_IPV4_VHL_DEF} * 256 + kIpv4HeaderSize + udp_length +
-                          headers.ip_id + RTE_IPV4_HDR_DF_FLAG + 64 * 256 + IPPROTO_UDP +
-                          addresses;
+                          headers.ip_id + RTE_IPV4_HDR_DF_FLAG + 64 * 256 + IPPROTO_UDP + addresses;
   const uint32_t pseudo_sum = addresses + IPPROTO_UDP + udp_length;
   const uint32_t udp_sum = uint32_t{headers.source_port} + headers.destination_port + udp_length;
   UdpFrameSums sums;

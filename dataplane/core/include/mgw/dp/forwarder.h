@@ -139,8 +139,8 @@ class Forwarder {
               uint64_t now_us, uint32_t input, OutputBatch& out);
   // SRTP-protects RTP for `leg`'s subscriber `to` (which has keys) in place: with its
   // SrtpGcmSender and the leg's index of the output (or, `rtx`, the RTX) SSRC, else libsrtp.
-  DropReason ProtectLegRtp(const Participant& to, Leg& leg, std::span<uint8_t> buffer,
-                           size_t* size, bool rtx);
+  DropReason ProtectLegRtp(const Participant& to, Leg& leg, std::span<uint8_t> buffer, size_t* size,
+                           bool rtx);
   DropReason EmitRtp(const Participant& to, Leg& leg, const RtpPacket& packet,
                      const RtpHeaderFields& fields, uint32_t input, OutputBatch& out);
   template <typename Build>
