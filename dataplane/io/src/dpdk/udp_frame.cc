@@ -6,6 +6,7 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include <bit>
 #include <cstring>
 #include <vector>
 
@@ -23,7 +24,8 @@ namespace {
 // with this).
 
 // Words in native order from `bytes` (any alignment), and a trailing odd byte as the low byte
-// of one more word.
+// of one more word (as rte_raw_cksum on the little-endian hosts mgw builds for).
+static_assert(std::endian::native == std::endian::little);
 uint64_t ScalarSum(const uint8_t* bytes, size_t length, uint64_t sum) {
   for (; length >= 8; bytes += 8, length -= 8) {
     uint64_t word;
@@ -35,7 +37,7 @@ uint64_t ScalarSum(const uint8_t* bytes, size_t length, uint64_t sum) {
     std::memcpy(&word, bytes, sizeof(word));
     sum += word;
   }
-  if (length == 1) sum += bytes[0];  // little-endian: the low byte (as rte_raw_cksum)
+  if (length == 1) sum += bytes[0];
   return sum;
 }
 

@@ -83,8 +83,8 @@ uint16_t Ipv4HeaderChecksum(const uint8_t* ip);
 // Ones'-complement sum arithmetic for the UDP checksum, so a fan-out can sum a shared payload
 // once and combine it with each output's headers.
 uint16_t RawSum(const uint8_t* bytes, uint32_t length);  // folded, not complemented
-// For tests: each implementation RawSum may pick (scalar, and on x86-64 SSE2 and, where the CPU
-// has it, AVX2), so that each is checked whichever the machine runs.
+// For tests: each implementation of RawSum (the portable loop, and on x86-64 the SSE2 one it
+// uses), so that each is checked whichever the machine runs.
 struct RawSumImplementation {
   const char* name;
   uint16_t (*sum)(const uint8_t* bytes, uint32_t length);
