@@ -202,13 +202,12 @@ std::vector<KeySpec> BuildSchema() {
        "Subscriber legs (one per subscriber and forwarded stream, audio included) one dataplane "
        "holds.",
        1, 16777216},
-      {"dataplane.srtp_gcm_protect",
+      {"dataplane.srtp_protect",
        Type::kString,
        string("openssl"),
-       "What protects AEAD_AES_128_GCM RTP sent to subscribers: openssl (mgw's RFC 7714 sender on "
-       "OpenSSL's AES-GCM, byte for byte what libsrtp sends and about twice as fast as Debian's "
-       "NSS-based libsrtp) or libsrtp. Unprotect, SRTCP and AES_CM_128_HMAC_SHA1_80 always use "
-       "libsrtp.",
+       "What protects the SRTP RTP sent to subscribers: openssl (mgw's sender on OpenSSL's "
+       "AES-GCM, AES-CTR and HMAC-SHA1, byte for byte what libsrtp sends, 2 to 4 times as fast as "
+       "Debian's NSS-based libsrtp) or libsrtp. Unprotect and SRTCP always use libsrtp.",
        0,
        0,
        {"openssl", "libsrtp"}},

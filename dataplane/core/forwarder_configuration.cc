@@ -79,13 +79,11 @@ void Forwarder::SetSrtpKeys(ParticipantId id, SrtpSuite suite, std::span<const u
   try {
     auto in = std::make_unique<SrtpSession>(suite, SrtpDirection::kInbound, inbound);
     auto out = std::make_unique<SrtpSession>(suite, SrtpDirection::kOutbound, outbound);
-    std::unique_ptr<SrtpGcmSender> gcm;
-    if (suite == SrtpSuite::kAeadAes128Gcm && config_.openssl_gcm_rtp) {
-      gcm = std::make_unique<SrtpGcmSender>(outbound);
-    }
+    std::unique_ptr<SrtpSender> rtp;
+    if (config_.openssl_srtp_rtp) rtp = std::make_unique<SrtpSender>(suite, outbound);
     p.srtp_in = std::move(in);
     p.srtp_out = std::move(out);
-    p.gcm_out = std::move(gcm);
+    p.rtp_out = std::move(rtp);
     ++p.srtp_generation;
     p.retired_srtp_indexes.clear();
   } catch (const std::exception& e) {
@@ -217,7 +215,7 @@ LegId Forwarder::AddLeg(uint32_t subscriber, StreamId stream_id, MediaKind kind,
   leg.rtx_payload_type = sub.rtx_payload_type;
   // A leg that sends an SSRC this subscriber received before continues its index.
   Participant& to = participants_.at(subscriber);
-  if (to.gcm_out) {
+  if (to.rtp_out) {
     leg.srtp_generation = to.srtp_generation;
     if (auto it = to.retired_srtp_indexes.find(leg.rewriter.output_ssrc());
         it != to.retired_srtp_indexes.end()) {
@@ -239,7 +237,7 @@ void Forwarder::RemoveLeg(LegId id) {
   CountWaiting(leg, -1);
   Participant& to = participants_.at(leg.subscriber);
   if (leg.kind == MediaKind::kVideo) --to.video_subscriptions;
-  if (to.gcm_out && leg.srtp_generation == to.srtp_generation) {
+  if (to.rtp_out && leg.srtp_generation == to.srtp_generation) {
     if (leg.srtp_index.highest != 0) {
       to.retired_srtp_indexes[leg.rewriter.output_ssrc()] = leg.srtp_index;
     }

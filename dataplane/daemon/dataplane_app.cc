@@ -119,7 +119,7 @@ dp::ForwarderConfig ForwarderConfigFrom(const config::Config& config) {
   forwarder.max_legs = static_cast<uint32_t>(config.GetInt("dataplane.max_legs"));
   forwarder.keyframe_request_interval_us =
       static_cast<uint64_t>(config.GetInt("dataplane.pli_interval_ms")) * 1000;
-  forwarder.openssl_gcm_rtp = config.GetString("dataplane.srtp_gcm_protect") == "openssl";
+  forwarder.openssl_srtp_rtp = config.GetString("dataplane.srtp_protect") == "openssl";
   forwarder.video_cache.max_age_us =
       static_cast<uint64_t>(config.GetInt("dataplane.nack_cache_ms")) * 1000;
   return forwarder;

@@ -37,9 +37,9 @@ BenchOptions ParseBenchOptions(int argc, char** argv) {
   app.add_option("--idle-poll-us", o.idle_poll_us,
                  "socket backends: the dataplane's dataplane.idle_poll_us (how long a worker "
                  "polls after its last packet before it sleeps; default: the dataplane's, 200)");
-  app.add_option("--srtp-gcm-protect", o.srtp_gcm_protect,
-                 "the dataplane's dataplane.srtp_gcm_protect: openssl (mgw's sender, the default) "
-                 "or libsrtp")
+  app.add_option("--srtp-protect", o.srtp_protect,
+                 "the dataplane's dataplane.srtp_protect: openssl (mgw's sender, the default) or "
+                 "libsrtp")
       ->check(CLI::IsMember({"openssl", "libsrtp"}));
   app.add_flag("--no-dpdk-latency{false}", o.dpdk_latency,
                "skip the dpdk latency trials (net_memif link to mgw-dpdk-probe)");

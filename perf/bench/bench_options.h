@@ -38,8 +38,8 @@ struct BenchOptions {
   bool pin = true;
   // Socket backends: dataplane.idle_poll_us of the dataplane under test (unset: its default).
   std::optional<uint32_t> idle_poll_us;
-  // dataplane.srtp_gcm_protect of the dataplane under test: "openssl" or "libsrtp".
-  std::string srtp_gcm_protect = "openssl";
+  // dataplane.srtp_protect of the dataplane under test: "openssl" or "libsrtp".
+  std::string srtp_protect = "openssl";
   std::string out_dir = "mgw-bench-out";
   std::string dataplane;  // mgw-dataplane binary; default: next to mgw-bench
   // dpdk: a port on a lab machine instead of the generated net_pcap device; the load then comes

@@ -101,7 +101,7 @@ DataplaneProcess::DataplaneProcess(const DataplaneOptions& options) {
          << admin_port_
          // The harness reads the io counters and drops; 160,000 legs' samples per scrape would
          // only slow every trial's two scrapes.
-         << "\nper_leg_metrics = false\nsrtp_gcm_protect = " << TomlString(options.srtp_gcm_protect)
+         << "\nper_leg_metrics = false\nsrtp_protect = " << TomlString(options.srtp_protect)
          << "\n";
     if (options.idle_poll_us) toml << "idle_poll_us = " << *options.idle_poll_us << "\n";
     if (!options.worker_cpus.empty()) {

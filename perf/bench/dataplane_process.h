@@ -32,9 +32,9 @@ struct DataplaneOptions {
   uint16_t media_port = 0;
   std::string dpdk_port;
   std::vector<std::string> eal_args;
-  std::vector<int> worker_cpus;              // dataplane.worker_cpus; empty: not pinned
-  std::optional<uint32_t> idle_poll_us;      // dataplane.idle_poll_us (unset: the default)
-  std::string srtp_gcm_protect = "openssl";  // dataplane.srtp_gcm_protect
+  std::vector<int> worker_cpus;          // dataplane.worker_cpus; empty: not pinned
+  std::optional<uint32_t> idle_poll_us;  // dataplane.idle_poll_us (unset: the default)
+  std::string srtp_protect = "openssl";  // dataplane.srtp_protect
 };
 
 class DataplaneProcess {

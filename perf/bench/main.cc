@@ -134,7 +134,7 @@ class Bench {
     SizeTables(topology, &d);
     d.media_port = PickFreeUdpPort();
     d.idle_poll_us = o_.idle_poll_us;
-    d.srtp_gcm_protect = o_.srtp_gcm_protect;
+    d.srtp_protect = o_.srtp_protect;
     const int forwarding_cpu = o_.pin && spec.workers == 1 ? ForwardingCpu() : -1;
     if (forwarding_cpu >= 0) d.worker_cpus = {forwarding_cpu};
     DataplaneProcess process(d);
@@ -262,7 +262,7 @@ class Bench {
     d.binary = o_.dataplane;
     d.backend = "dpdk";
     d.workers = spec.workers;
-    d.srtp_gcm_protect = o_.srtp_gcm_protect;
+    d.srtp_protect = o_.srtp_protect;
     SizeTables(topology, &d);
     const std::string devargs = o_.dpdk_port.empty() ? PcapDevargs(spec) : o_.dpdk_port;
     d.dpdk_port = devargs;

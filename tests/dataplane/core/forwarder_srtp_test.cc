@@ -20,22 +20,22 @@ Bytes Key(SrtpSuite suite, uint8_t seed) {
   return k;
 }
 
-// A suite, and for AEAD_AES_128_GCM which sender protects RTP to subscribers.
+// A suite, and which sender protects RTP to subscribers.
 struct SrtpCase {
   SrtpSuite suite;
-  bool openssl_gcm_rtp;
+  bool openssl_srtp_rtp;
 };
 
 // Readable parameters in failure messages.
 void PrintTo(const SrtpCase& c, std::ostream* os) {
   *os << (c.suite == SrtpSuite::kAesCm128HmacSha1_80 ? "AES_CM_128_HMAC_SHA1_80"
                                                      : "AEAD_AES_128_GCM")
-      << (c.openssl_gcm_rtp ? " (OpenSSL sender)" : "");
+      << (c.openssl_srtp_rtp ? " (OpenSSL sender)" : " (libsrtp sender)");
 }
 
 ForwarderConfig ConfigFor(const SrtpCase& c) {
   ForwarderConfig config = TestConfig();
-  config.openssl_gcm_rtp = c.openssl_gcm_rtp;
+  config.openssl_srtp_rtp = c.openssl_srtp_rtp;
   return config;
 }
 
@@ -250,14 +250,14 @@ TEST_P(ForwarderSrtpTest, ResubscribingContinuesTheSsrcsIndex) {
 
 INSTANTIATE_TEST_SUITE_P(Suites, ForwarderSrtpTest,
                          testing::Values(SrtpCase{SrtpSuite::kAesCm128HmacSha1_80, false},
+                                         SrtpCase{SrtpSuite::kAesCm128HmacSha1_80, true},
                                          SrtpCase{SrtpSuite::kAeadAes128Gcm, false},
                                          SrtpCase{SrtpSuite::kAeadAes128Gcm, true}),
                          [](const testing::TestParamInfo<SrtpCase>& p) {
-                           if (p.param.suite == SrtpSuite::kAesCm128HmacSha1_80) {
-                             return std::string("AesCm128HmacSha1_80");
-                           }
-                           return std::string(p.param.openssl_gcm_rtp ? "AeadAes128GcmOpenssl"
-                                                                      : "AeadAes128GcmLibsrtp");
+                           return std::string(p.param.suite == SrtpSuite::kAesCm128HmacSha1_80
+                                                  ? "AesCm128HmacSha1_80"
+                                                  : "AeadAes128Gcm") +
+                                  (p.param.openssl_srtp_rtp ? "Openssl" : "Libsrtp");
                          });
 
 }  // namespace

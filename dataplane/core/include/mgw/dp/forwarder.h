@@ -46,9 +46,9 @@ struct ForwarderConfig {
   uint64_t keyframe_request_interval_us = 500'000;  // per publisher encoding
   uint64_t receiver_report_interval_us = 1'000'000;
   uint64_t encoding_timeout_us = 2'000'000;  // an encoding without packets this long is inactive
-  // AEAD_AES_128_GCM RTP to subscribers is protected by SrtpGcmSender (OpenSSL) rather than
-  // libsrtp (dataplane.srtp_gcm_protect).
-  bool openssl_gcm_rtp = true;
+  // SRTP RTP to subscribers is protected by SrtpSender (OpenSSL) rather than libsrtp
+  // (dataplane.srtp_protect).
+  bool openssl_srtp_rtp = true;
   PacketCacheConfig video_cache{};
   PacketCacheConfig audio_cache{0, 0, 0};  // capacity 0: audio NACKs are not answered
 };
@@ -138,7 +138,7 @@ class Forwarder {
   void FanOut(StreamId stream, uint8_t encoding, const RtpPacket& packet, bool retransmission,
               uint64_t now_us, uint32_t input, OutputBatch& out);
   // SRTP-protects RTP for `leg`'s subscriber `to` (which has keys) in place: with its
-  // SrtpGcmSender and the leg's index of the output (or, `rtx`, the RTX) SSRC, else libsrtp.
+  // SrtpSender and the leg's index of the output (or, `rtx`, the RTX) SSRC, else libsrtp.
   DropReason ProtectLegRtp(const Participant& to, Leg& leg, std::span<uint8_t> buffer, size_t* size,
                            bool rtx);
   DropReason EmitRtp(const Participant& to, Leg& leg, const RtpPacket& packet,

@@ -14,7 +14,7 @@
 #include "mgw/dp/endpoint.h"
 #include "mgw/dp/flat_hash_map.h"
 #include "mgw/dp/media_config.h"
-#include "mgw/dp/srtp_gcm_sender.h"
+#include "mgw/dp/srtp_sender.h"
 #include "mgw/dp/srtp_session.h"
 #include "mgw/dp/stream_table.h"
 
@@ -32,9 +32,9 @@ struct Participant {
   AddressLatch latch;
   std::unique_ptr<SrtpSession> srtp_in;   // unprotects what it sends
   std::unique_ptr<SrtpSession> srtp_out;  // protects what it receives
-  // AEAD_AES_128_GCM with ForwarderConfig::openssl_gcm_rtp: protects the RTP it receives (each
-  // leg keeps its SSRCs' indexes; srtp_out still protects the RTCP).
-  std::unique_ptr<SrtpGcmSender> gcm_out;
+  // With ForwarderConfig::openssl_srtp_rtp: protects the RTP it receives (each leg keeps its
+  // SSRCs' indexes; srtp_out still protects the RTCP).
+  std::unique_ptr<SrtpSender> rtp_out;
   uint32_t srtp_generation = 0;  // counts SetSrtpKeys: legs restart their indexes when it moves
   // Indexes of SSRCs whose legs were removed, restored when a leg sends that SSRC again (as
   // libsrtp's context keeps a stream for every SSRC it protected). Cleared with new keys.

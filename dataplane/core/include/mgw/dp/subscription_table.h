@@ -12,7 +12,7 @@
 #include "mgw/dp/flat_hash_map.h"
 #include "mgw/dp/leg_rewriter.h"
 #include "mgw/dp/media_config.h"
-#include "mgw/dp/srtp_gcm_sender.h"
+#include "mgw/dp/srtp_sender.h"
 #include "mgw/dp/stream_table.h"
 
 namespace mgw::dp {
@@ -42,7 +42,7 @@ struct Leg {
   uint8_t rtx_payload_type = 0;
   uint16_t rtx_sequence_number = 0;
   LegStats stats;
-  // With the subscriber's SrtpGcmSender: the indexes of the output and RTX SSRCs, valid for the
+  // With the subscriber's SrtpSender: the indexes of the output and RTX SSRCs, valid for the
   // subscriber's keys of srtp_generation.
   SrtpSendIndex srtp_index;
   SrtpSendIndex rtx_srtp_index;

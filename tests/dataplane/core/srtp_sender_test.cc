@@ -1,12 +1,13 @@
-// SrtpGcmSender (OpenSSL) against libsrtp's own AEAD_AES_128_GCM protect: the same bytes for the
-// same packets under the same keys, across the rollover, for retransmissions and every header
-// shape, and libsrtp's receiver reads them.
+// SrtpSender (OpenSSL) against libsrtp's own protect, both suites: the same bytes for the same
+// packets under the same keys, across the rollover, for retransmissions and every header shape,
+// and libsrtp's receiver reads them.
 
-#include "mgw/dp/srtp_gcm_sender.h"
+#include "mgw/dp/srtp_sender.h"
 
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "mgw/dp/srtp_session.h"
@@ -16,8 +17,8 @@ namespace {
 
 using Bytes = std::vector<uint8_t>;
 
-Bytes Key(uint8_t seed) {
-  Bytes k(SrtpSession::KeyMaterialSize(SrtpSuite::kAeadAes128Gcm));
+Bytes Key(SrtpSuite suite, uint8_t seed) {
+  Bytes k(SrtpSession::KeyMaterialSize(suite));
   for (size_t i = 0; i < k.size(); ++i) k[i] = static_cast<uint8_t>(seed * 37 + i * 11);
   return k;
 }
@@ -60,8 +61,8 @@ Protected ByLibsrtp(SrtpSession& s, const Bytes& plain) {
   return {r, buf};
 }
 
-Protected ByOpenssl(SrtpGcmSender& s, SrtpSendIndex& index, const Bytes& plain) {
-  Bytes buf(plain.size() + SrtpGcmSender::kTagSize);
+Protected ByOpenssl(SrtpSender& s, SrtpSendIndex& index, const Bytes& plain) {
+  Bytes buf(plain.size() + SrtpSender::TrailerSize(s.suite()));
   std::copy(plain.begin(), plain.end(), buf.begin());
   size_t size = plain.size();
   const DropReason r = s.ProtectRtp(buf, &size, index);
@@ -69,7 +70,7 @@ Protected ByOpenssl(SrtpGcmSender& s, SrtpSendIndex& index, const Bytes& plain) 
   return {r, buf};
 }
 
-class SrtpGcmSenderTest : public testing::Test {
+class SrtpSenderTest : public testing::TestWithParam<SrtpSuite> {
  protected:
   // Each packet through both senders: identical results, and libsrtp's receiver reads ours.
   // `expected`: what both must give.
@@ -88,12 +89,13 @@ class SrtpGcmSenderTest : public testing::Test {
     EXPECT_EQ(wire, plain);
   }
 
-  SrtpSession libsrtp_{SrtpSuite::kAeadAes128Gcm, SrtpDirection::kOutbound, Key(1)};
-  SrtpGcmSender openssl_{Key(1)};
-  SrtpSession receiver_{SrtpSuite::kAeadAes128Gcm, SrtpDirection::kInbound, Key(1)};
+  SrtpSuite suite_ = GetParam();
+  SrtpSession libsrtp_{suite_, SrtpDirection::kOutbound, Key(suite_, 1)};
+  SrtpSender openssl_{suite_, Key(suite_, 1)};
+  SrtpSession receiver_{suite_, SrtpDirection::kInbound, Key(suite_, 1)};
 };
 
-TEST_F(SrtpGcmSenderTest, SameBytesAsLibsrtpForEveryHeaderShape) {
+TEST_P(SrtpSenderTest, SameBytesAsLibsrtpForEveryHeaderShape) {
   SrtpSendIndex index;
   uint16_t seq = 100;
   for (int csrcs : {0, 1, 15}) {
@@ -105,7 +107,7 @@ TEST_F(SrtpGcmSenderTest, SameBytesAsLibsrtpForEveryHeaderShape) {
   }
 }
 
-TEST_F(SrtpGcmSenderTest, SameBytesAcrossTheRolloverAndForRetransmissions) {
+TEST_P(SrtpSenderTest, SameBytesAcrossTheRolloverAndForRetransmissions) {
   SrtpSendIndex index;
   // A stream starting high: libsrtp takes ROC 0 until the index passes 32,768.
   for (uint32_t seq = 40000; seq < 40010; ++seq) ExpectSame(Rtp(seq, 7, 100), index);
@@ -127,7 +129,7 @@ TEST_F(SrtpGcmSenderTest, SameBytesAcrossTheRolloverAndForRetransmissions) {
   EXPECT_EQ(index.highest >> 16, 2u);
 }
 
-TEST_F(SrtpGcmSenderTest, EachSsrcHasItsOwnIndex) {
+TEST_P(SrtpSenderTest, EachSsrcHasItsOwnIndex) {
   SrtpSendIndex a;
   SrtpSendIndex b;
   for (uint32_t seq = 65530; seq < 65545; ++seq) ExpectSame(Rtp(seq & 0xffff, 1, 50), a);
@@ -136,7 +138,7 @@ TEST_F(SrtpGcmSenderTest, EachSsrcHasItsOwnIndex) {
   EXPECT_EQ(b.highest, 19u);
 }
 
-TEST_F(SrtpGcmSenderTest, MalformedPacketsAndShortBuffersAreRefused) {
+TEST_P(SrtpSenderTest, MalformedPacketsAndShortBuffersAreRefused) {
   SrtpSendIndex index;
   Bytes short_header = Rtp(1, 1, 0, 2);
   short_header.resize(16);  // two CSRCs announced, one present
@@ -148,20 +150,29 @@ TEST_F(SrtpGcmSenderTest, MalformedPacketsAndShortBuffersAreRefused) {
   const Bytes plain = Rtp(1, 1, 100);
   Bytes no_room = plain;
   size_t size = plain.size();
-  no_room.resize(plain.size() + SrtpGcmSender::kTagSize - 1);
+  no_room.resize(plain.size() + SrtpSender::TrailerSize(suite_) - 1);
   EXPECT_EQ(openssl_.ProtectRtp(no_room, &size, index), DropReason::kSrtpError);
   EXPECT_EQ(size, plain.size());
   EXPECT_EQ(index.highest, 0u);  // nothing refused moved the index
 }
 
-TEST_F(SrtpGcmSenderTest, OtherKeysDoNotInteroperate) {
+TEST_P(SrtpSenderTest, OtherKeysDoNotInteroperate) {
   SrtpSendIndex index;
-  SrtpGcmSender other(Key(2));
+  SrtpSender other(suite_, Key(suite_, 2));
   Bytes wire = ByOpenssl(other, index, Rtp(1, 1, 100)).wire;
   size_t size = 0;
   EXPECT_EQ(receiver_.UnprotectRtp(wire, &size), DropReason::kSrtpAuthFail);
-  EXPECT_THROW(SrtpGcmSender(Bytes(30, 1)), std::invalid_argument);
+  EXPECT_THROW(SrtpSender(suite_, Bytes(29, 1)), std::invalid_argument);
 }
+
+INSTANTIATE_TEST_SUITE_P(Suites, SrtpSenderTest,
+                         testing::Values(SrtpSuite::kAesCm128HmacSha1_80,
+                                         SrtpSuite::kAeadAes128Gcm),
+                         [](const testing::TestParamInfo<SrtpSuite>& p) {
+                           return p.param == SrtpSuite::kAesCm128HmacSha1_80
+                                      ? std::string("AesCm128HmacSha1_80")
+                                      : std::string("AeadAes128Gcm");
+                         });
 
 }  // namespace
 }  // namespace mgw::dp
