@@ -177,12 +177,6 @@ void Forwarder::FanOut(StreamId stream_id, uint8_t encoding, const RtpPacket& pa
 DropReason Forwarder::ProtectLegRtp(const Participant& to, Leg& leg, std::span<uint8_t> buffer,
                                     size_t* size, bool rtx) {
   if (!to.rtp_out) return to.srtp_out->ProtectRtp(buffer, size);
-  if (leg.srtp_generation != to.srtp_generation) {
-    // New keys are a new cryptographic context: its indexes start over (libsrtp's would too).
-    leg.srtp_index = {};
-    leg.rtx_srtp_index = {};
-    leg.srtp_generation = to.srtp_generation;
-  }
   return to.rtp_out->ProtectRtp(buffer, size, rtx ? leg.rtx_srtp_index : leg.srtp_index);
 }
 

@@ -75,7 +75,8 @@ void Forwarder::RemoveParticipantAt(uint32_t index) {
 
 void Forwarder::SetSrtpKeys(ParticipantId id, SrtpSuite suite, std::span<const uint8_t> inbound,
                             std::span<const uint8_t> outbound) {
-  Participant& p = participants_.at(participants_.FindOrThrow(id));
+  const uint32_t index = participants_.FindOrThrow(id);
+  Participant& p = participants_.at(index);
   try {
     auto in = std::make_unique<SrtpSession>(suite, SrtpDirection::kInbound, inbound);
     auto out = std::make_unique<SrtpSession>(suite, SrtpDirection::kOutbound, outbound);
@@ -84,10 +85,14 @@ void Forwarder::SetSrtpKeys(ParticipantId id, SrtpSuite suite, std::span<const u
     p.srtp_in = std::move(in);
     p.srtp_out = std::move(out);
     p.rtp_out = std::move(rtp);
-    ++p.srtp_generation;
-    p.retired_srtp_indexes.clear();
   } catch (const std::exception& e) {
     throw ConfigError("participant " + std::to_string(id) + ": " + e.what());
+  }
+  // New keys are a new cryptographic context: every SSRC's index starts over (libsrtp's new
+  // context would do the same).
+  p.retired_srtp_indexes.clear();
+  for (const LegId leg : legs_.LegsFor(index)) {
+    ForEachSrtpIndex(legs_.at(leg), [](uint32_t, SrtpSendIndex& i) { i = {}; });
   }
   p.requires_srtp = true;
 }
@@ -214,18 +219,10 @@ LegId Forwarder::AddLeg(uint32_t subscriber, StreamId stream_id, MediaKind kind,
   leg.output_rtx_ssrc = sub.output_rtx_ssrc;
   leg.rtx_payload_type = sub.rtx_payload_type;
   // A leg that sends an SSRC this subscriber received before continues its index.
-  Participant& to = participants_.at(subscriber);
-  if (to.rtp_out) {
-    leg.srtp_generation = to.srtp_generation;
-    if (auto it = to.retired_srtp_indexes.find(leg.rewriter.output_ssrc());
-        it != to.retired_srtp_indexes.end()) {
-      leg.srtp_index = it->second;
-    }
-    if (auto it = to.retired_srtp_indexes.find(leg.output_rtx_ssrc);
-        leg.output_rtx_ssrc != 0 && it != to.retired_srtp_indexes.end()) {
-      leg.rtx_srtp_index = it->second;
-    }
-  }
+  const auto& retired = participants_.at(subscriber).retired_srtp_indexes;
+  ForEachSrtpIndex(leg, [&](uint32_t ssrc, SrtpSendIndex& i) {
+    if (auto it = retired.find(ssrc); it != retired.end()) i = it->second;
+  });
   const LegId id = legs_.Add(leg);
   if (kind == MediaKind::kVideo) ++participants_.at(subscriber).video_subscriptions;
   SetLegTarget(id, kind == MediaKind::kAudio ? 0 : SelectTarget(stream, sub.requested_bitrate_bps));
@@ -237,14 +234,9 @@ void Forwarder::RemoveLeg(LegId id) {
   CountWaiting(leg, -1);
   Participant& to = participants_.at(leg.subscriber);
   if (leg.kind == MediaKind::kVideo) --to.video_subscriptions;
-  if (to.rtp_out && leg.srtp_generation == to.srtp_generation) {
-    if (leg.srtp_index.highest != 0) {
-      to.retired_srtp_indexes[leg.rewriter.output_ssrc()] = leg.srtp_index;
-    }
-    if (leg.output_rtx_ssrc != 0 && leg.rtx_srtp_index.highest != 0) {
-      to.retired_srtp_indexes[leg.output_rtx_ssrc] = leg.rtx_srtp_index;
-    }
-  }
+  ForEachSrtpIndex(leg, [&](uint32_t ssrc, SrtpSendIndex& i) {
+    if (i.highest != 0) to.retired_srtp_indexes[ssrc] = i;
+  });
   legs_.Remove(id);
 }
 

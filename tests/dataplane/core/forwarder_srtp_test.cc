@@ -232,6 +232,20 @@ TEST_P(ForwarderSrtpTest, EveryLegProtectsWithTheSubscribersCurrentKeys) {
   EXPECT_EQ(ForwardToSubscriber(Video(52), new_rx), DropReason::kNone);
 }
 
+// New keys are a new context on the subscriber's side too: a leg past a rollover starts its
+// index over, as the subscriber's new receive context expects.
+TEST_P(ForwarderSrtpTest, NewKeysRestartEveryLegsIndex) {
+  InstallKeys();
+  SubscribeToVideo();
+  for (uint32_t seq = 65530; seq < 65540; ++seq) {
+    const auto s = static_cast<uint16_t>(seq);
+    EXPECT_EQ(ForwardToSubscriber(Video(s), subscriber_rx), DropReason::kNone) << seq;
+  }
+  h.fwd.SetSrtpKeys(2, suite, Key(suite, 3), Key(suite, 5));
+  SrtpSession new_rx(suite, SrtpDirection::kInbound, Key(suite, 5));
+  EXPECT_EQ(ForwardToSubscriber(Video(10), new_rx), DropReason::kNone);
+}
+
 // A leg removed and subscribed again sends its SSRC on from where it was, across the rollover:
 // the subscriber's receive context is the same one.
 TEST_P(ForwarderSrtpTest, ResubscribingContinuesTheSsrcsIndex) {

@@ -77,7 +77,8 @@ UdpFrameSums WriteUdpFrameHeaders(uint8_t* frame, const UdpFrameHeaders& headers
 // concatenation.
 uint16_t AddRawSums(uint16_t first, uint16_t second);
 
-// The IPv4 header checksum for the header at `ip` (its checksum field must be zero).
+// The IPv4 header checksum for the header at `ip` (its checksum field must be zero), read from
+// its bytes: for frames built elsewhere (tests); the TX path takes UdpFrameSums instead.
 uint16_t Ipv4HeaderChecksum(const uint8_t* ip);
 
 // Ones'-complement sum arithmetic for the UDP checksum, so a fan-out can sum a shared payload
@@ -90,7 +91,7 @@ struct RawSumImplementation {
   uint16_t (*sum)(const uint8_t* bytes, uint32_t length);
 };
 std::vector<RawSumImplementation> RawSumImplementations();
-// Pseudo-header sum (RFC 768) for the IPv4 header at `ip`.
+// Pseudo-header sum (RFC 768) for the IPv4 header at `ip`, read from its bytes (as above).
 uint16_t Ipv4PseudoHeaderSum(const uint8_t* ip);
 // The UDP checksum field value from the pseudo-header sum, the sum of the bytes from the UDP
 // header on up to where the payload starts (`prefix_length` bytes, checksum field zero) and the

@@ -35,7 +35,6 @@ struct Participant {
   // With ForwarderConfig::openssl_srtp_rtp: protects the RTP it receives (each leg keeps its
   // SSRCs' indexes; srtp_out still protects the RTCP).
   std::unique_ptr<SrtpSender> rtp_out;
-  uint32_t srtp_generation = 0;  // counts SetSrtpKeys: legs restart their indexes when it moves
   // Indexes of SSRCs whose legs were removed, restored when a leg sends that SSRC again (as
   // libsrtp's context keeps a stream for every SSRC it protected). Cleared with new keys.
   std::unordered_map<uint32_t, SrtpSendIndex> retired_srtp_indexes;

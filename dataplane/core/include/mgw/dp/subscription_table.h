@@ -42,13 +42,20 @@ struct Leg {
   uint8_t rtx_payload_type = 0;
   uint16_t rtx_sequence_number = 0;
   LegStats stats;
-  // With the subscriber's SrtpSender: the indexes of the output and RTX SSRCs, valid for the
-  // subscriber's keys of srtp_generation.
+  // With the subscriber's SrtpSender: the indexes of the output and RTX SSRCs under its current
+  // keys (SetSrtpKeys resets them).
   SrtpSendIndex srtp_index;
   SrtpSendIndex rtx_srtp_index;
-  uint32_t srtp_generation = 0;
   bool used = false;
 };
+
+// Calls f(ssrc, index) for the leg's output SSRC and, when it has one, its RTX SSRC, each with
+// its SRTP send index.
+template <typename F>
+void ForEachSrtpIndex(Leg& leg, F&& f) {
+  f(leg.rewriter.output_ssrc(), leg.srtp_index);
+  if (leg.output_rtx_ssrc != 0) f(leg.output_rtx_ssrc, leg.rtx_srtp_index);
+}
 
 class SubscriptionTable {
  public:
